@@ -1,0 +1,52 @@
+package redact
+
+import "testing"
+
+func TestPhone(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"e164", "+15555550123", "+1********23"},
+		{"uk", "+447911123456", "+4*********56"},
+		{"formatted", "(555) 555-0123", "(5**) ***-**23"},
+		{"too short", "1234", "****"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Phone(tt.in); got != tt.want {
+				t.Errorf("Phone(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEmail(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "jane.doe@example.com", "j***@example.com"},
+		{"no at", "nobody", "***"},
+		{"leading at", "@example.com", "***"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Email(tt.in); got != tt.want {
+				t.Errorf("Email(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"json payload", `{"to":"+15555550123","email":"jane@example.com","salon_id":42}`,
+			`{"to":"+1********23","email":"j***@example.com","salon_id":42}`},
+		{"ids untouched", `{"upload_id":1234567}`, `{"upload_id":1234567}`},
+		{"date untouched", `{"date":"2026-11-21"}`, `{"date":"2026-11-21"}`},
+		{"timestamp untouched", `{"at":"2026-11-21T10:00:00Z","n":1763719200}`, `{"at":"2026-11-21T10:00:00Z","n":1763719200}`},
+		{"spaced number", "call 555 555 0123 now", "call 5** *** **23 now"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Text(tt.in); got != tt.want {
+				t.Errorf("Text(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

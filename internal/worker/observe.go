@@ -1,0 +1,84 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/taskerr"
+)
+
+// Outcomes of one attempt, as logged and counted.
+const (
+	OutcomeSucceeded   = "succeeded"
+	OutcomeRetried     = "retried"
+	OutcomeArchived    = "archived"
+	OutcomeRateLimited = "rate_limited"
+	OutcomeInterrupted = "interrupted"
+)
+
+// outcome classifies an attempt's result the way asynq will act on it.
+func outcome(ctx context.Context, err error, retried, maxRetry int, stopping bool) string {
+	switch {
+	case err == nil:
+		return OutcomeSucceeded
+	case stopping && errors.Is(err, context.Canceled):
+		return OutcomeInterrupted
+	case taskerr.IsPermanent(err):
+		return OutcomeArchived
+	}
+	if _, ok := taskerr.AsRateLimit(err); ok && retried < maxRetry {
+		return OutcomeRateLimited
+	}
+	if retried >= maxRetry {
+		return OutcomeArchived
+	}
+	return OutcomeRetried
+}
+
+// observe is the middleware that logs one line per finished attempt (kind,
+// queue, task ID, attempt, duration, outcome) and records it in metrics.
+// Payloads are never logged; handlers' errors are expected to be masked.
+func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping func() bool) func(asynq.Handler) asynq.Handler {
+	inFlight := m.TasksInFlight.WithLabelValues(queue)
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			start := time.Now()
+			inFlight.Inc()
+			err := next.ProcessTask(ctx, t)
+			d := time.Since(start)
+			inFlight.Dec()
+
+			retried, _ := asynq.GetRetryCount(ctx)
+			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			id, _ := asynq.GetTaskID(ctx)
+			out := outcome(ctx, err, retried, maxRetry, stopping())
+			m.Observe(t.Type(), queue, out, d)
+
+			level := slog.LevelInfo
+			attrs := []slog.Attr{
+				slog.String("kind", t.Type()),
+				slog.String("queue", queue),
+				slog.String("task_id", id),
+				slog.Int("attempt", retried+1),
+				slog.Int("max_attempts", maxRetry+1),
+				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+				slog.String("outcome", out),
+			}
+			if err != nil {
+				attrs = append(attrs, slog.String("error", err.Error()))
+				if out == OutcomeArchived || out == OutcomeRetried {
+					level = slog.LevelWarn
+				}
+				if rl, ok := taskerr.AsRateLimit(err); ok {
+					attrs = append(attrs, slog.Duration("retry_in", rl.Delay))
+				}
+			}
+			logger.LogAttrs(ctx, level, "task finished", attrs...)
+			return err
+		})
+	}
+}

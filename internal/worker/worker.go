@@ -1,0 +1,171 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/logging"
+	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/queues"
+)
+
+// DefaultPollInterval is how long an idle queue server waits before looking
+// for work again; asynq sleeps between half and one and a half times it, so
+// pickup latency on an idle queue is about this long at worst. asynq's own
+// default is one second.
+const DefaultPollInterval = 100 * time.Millisecond
+
+// Config is what a Worker needs.
+type Config struct {
+	// Redis is shared by every queue server.
+	Redis redis.UniversalClient
+	// Queues are the queues this process serves (WORKER_QUEUES).
+	Queues []queues.Queue
+	// Handlers maps each kind to its handler.
+	Handlers map[string]asynq.Handler
+	// ShutdownTimeout is how long in-flight tasks get to finish on
+	// shutdown before they are returned to their queue.
+	ShutdownTimeout time.Duration
+	// PollInterval overrides DefaultPollInterval.
+	PollInterval time.Duration
+	// Logger receives one line per finished attempt.
+	Logger *slog.Logger
+	// Metrics receives outcomes and durations.
+	Metrics *metrics.Metrics
+	// Middleware wraps the mux inside the observing middleware, outermost
+	// first.
+	Middleware []func(asynq.Handler) asynq.Handler
+}
+
+// Worker is a set of queue servers, one per queue.
+type Worker struct {
+	cfg      Config
+	servers  []*asynq.Server
+	handlers []asynq.Handler
+	names    []string
+	baseCtx  context.Context
+	cancel   context.CancelFunc
+	stopping atomic.Bool
+	logger   *slog.Logger
+}
+
+// New builds the servers; nothing runs until Start.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Redis == nil || cfg.Logger == nil || cfg.Metrics == nil {
+		return nil, errors.New("worker: Redis, Logger and Metrics are required")
+	}
+	if len(cfg.Queues) == 0 {
+		return nil, errors.New("worker: no queues to serve")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	w := &Worker{cfg: cfg, logger: cfg.Logger}
+	w.baseCtx, w.cancel = context.WithCancel(context.Background())
+	var handler asynq.Handler = NewMux(cfg.Handlers)
+	for i := len(cfg.Middleware) - 1; i >= 0; i-- {
+		handler = cfg.Middleware[i](handler)
+	}
+	for _, q := range cfg.Queues {
+		h := observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler)
+		srv := asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
+			Concurrency:       q.Concurrency,
+			Queues:            map[string]int{q.Name: 1},
+			BaseContext:       func() context.Context { return w.baseCtx },
+			TaskCheckInterval: cfg.PollInterval,
+			// Scheduled and retry tasks are moved to pending by every
+			// live server; once a second keeps short delays short.
+			DelayedTaskCheckInterval: time.Second,
+			RetryDelayFunc:           w.retryDelay(q),
+			IsFailure:                w.isFailure,
+			ShutdownTimeout:          cfg.ShutdownTimeout,
+			Logger:                   logging.Asynq{L: cfg.Logger.With("queue", q.Name)},
+			LogLevel:                 asynq.WarnLevel,
+		})
+		w.servers = append(w.servers, srv)
+		w.names = append(w.names, q.Name)
+		w.handlers = append(w.handlers, h)
+	}
+	return w, nil
+}
+
+// retryDelay returns the queue's backoff, except that a rate-limited attempt
+// waits the delay the provider named and an attempt interrupted by shutdown
+// comes back at once.
+func (w *Worker) retryDelay(q queues.Queue) asynq.RetryDelayFunc {
+	return func(n int, err error, _ *asynq.Task) time.Duration {
+		if rl, ok := taskerr.AsRateLimit(err); ok {
+			return rl.Delay
+		}
+		if w.stopping.Load() && errors.Is(err, context.Canceled) {
+			return time.Second
+		}
+		return q.Backoff(n)
+	}
+}
+
+// isFailure tells asynq whether an error spends a retry: rate limits and
+// shutdown interruptions do not.
+func (w *Worker) isFailure(err error) bool {
+	if _, ok := taskerr.AsRateLimit(err); ok {
+		return false
+	}
+	if w.stopping.Load() && errors.Is(err, context.Canceled) {
+		return false
+	}
+	return err != nil
+}
+
+// Start starts every queue server. On error the servers already started are
+// shut down.
+func (w *Worker) Start() error {
+	for i, srv := range w.servers {
+		if err := srv.Start(w.handlers[i]); err != nil {
+			for _, started := range w.servers[:i] {
+				started.Shutdown()
+			}
+			return fmt.Errorf("start %s queue server: %w", w.names[i], err)
+		}
+	}
+	w.logger.Info("worker started", "queues", w.names)
+	return nil
+}
+
+// Shutdown stops every server from fetching, gives in-flight tasks the
+// shutdown timeout to finish, and returns the rest to their queue without
+// spending a retry: handlers see their context cancelled shortly before the
+// timeout, and asynq requeues whatever is still running when it expires.
+func (w *Worker) Shutdown() {
+	w.logger.Info("worker stopping", "timeout", w.cfg.ShutdownTimeout.String())
+	for _, srv := range w.servers {
+		srv.Stop()
+	}
+	grace := min(2*time.Second, w.cfg.ShutdownTimeout/10)
+	timer := time.AfterFunc(w.cfg.ShutdownTimeout-grace, func() {
+		w.stopping.Store(true)
+		w.cancel()
+	})
+	defer timer.Stop()
+	var wg sync.WaitGroup
+	for _, srv := range w.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srv.Shutdown()
+		}()
+	}
+	wg.Wait()
+	w.cancel()
+	w.logger.Info("worker stopped")
+}

@@ -1,0 +1,207 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/internal/worker"
+	"github.com/salonworks/jobs/queues"
+)
+
+// testQueue is a queue with short backoff so retry tests finish quickly.
+func testQueue(name string, concurrency, maxRetry int) queues.Queue {
+	return queues.Queue{Name: name, Concurrency: concurrency, MaxRetry: maxRetry,
+		Timeout: 30 * time.Second, BackoffBase: time.Second, BackoffCap: 2 * time.Second, Retention: time.Hour}
+}
+
+func startWorker(t *testing.T, r *testenv.Redis, qs []queues.Queue, handlers map[string]asynq.Handler) *metrics.Metrics {
+	t.Helper()
+	m := metrics.New()
+	w, err := worker.New(worker.Config{
+		Redis:           r.Client,
+		Queues:          qs,
+		Handlers:        handlers,
+		ShutdownTimeout: 5 * time.Second,
+		PollInterval:    20 * time.Millisecond,
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics:         m,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Shutdown)
+	return m
+}
+
+func enqueue(t *testing.T, c *asynq.Client, q queues.Queue, kind string, opts ...asynq.Option) *asynq.TaskInfo {
+	t.Helper()
+	info, err := c.Enqueue(asynq.NewTask(kind, []byte(`{}`)), append(q.Options(), opts...)...)
+	if err != nil {
+		t.Fatalf("enqueue %s: %v", kind, err)
+	}
+	return info
+}
+
+// waitState polls until the task reaches state or the deadline passes.
+func waitState(t *testing.T, insp *asynq.Inspector, queue, id string, want asynq.TaskState, within time.Duration) *asynq.TaskInfo {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last *asynq.TaskInfo
+	for time.Now().Before(deadline) {
+		info, err := insp.GetTaskInfo(queue, id)
+		if err == nil {
+			last = info
+			if info.State == want {
+				return info
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if last == nil {
+		t.Fatalf("task %s never found", id)
+	}
+	t.Fatalf("task %s: state %s (retried %d, last error %q), want %s", id, last.State, last.Retried, last.LastErr, want)
+	return nil
+}
+
+func TestConcurrencyIsExactPerQueue(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := testQueue("slowq", 2, 1)
+	other := testQueue("otherq", 4, 1)
+	var running, peak atomic.Int32
+	var done sync.WaitGroup
+	done.Add(20)
+	slow := asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		defer done.Done()
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(40 * time.Millisecond)
+		running.Add(-1)
+		return nil
+	})
+	startWorker(t, r, []queues.Queue{q, other}, map[string]asynq.Handler{"test:slow": slow})
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for range 20 {
+		enqueue(t, c, q, "test:slow")
+	}
+	waitGroup(t, &done, 30*time.Second)
+	if got := peak.Load(); got != 2 {
+		t.Fatalf("peak concurrency on a queue of concurrency 2 = %d, want exactly 2", got)
+	}
+}
+
+func waitGroup(t *testing.T, wg *sync.WaitGroup, within time.Duration) {
+	t.Helper()
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	select {
+	case <-ch:
+	case <-time.After(within):
+		t.Fatal("tasks did not finish in time")
+	}
+}
+
+func TestFailurePolicy(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := testQueue("policy", 5, 2)
+	var failing, permanent, limited atomic.Int32
+	handlers := map[string]asynq.Handler{
+		"test:fail": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			failing.Add(1)
+			return errors.New("upstream unavailable")
+		}),
+		"test:permanent": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			permanent.Add(1)
+			return taskerr.Permanent("invalid phone number", errors.New("twilio 21211"))
+		}),
+		"test:ratelimited": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			// Rate limited more times than the retry budget, then it goes.
+			if limited.Add(1) <= 4 {
+				return taskerr.RateLimited(time.Second, errors.New("429 too many requests"))
+			}
+			return nil
+		}),
+	}
+	m := startWorker(t, r, []queues.Queue{q}, handlers)
+	c := asynq.NewClientFromRedisClient(r.Client)
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+
+	fail := enqueue(t, c, q, "test:fail")
+	perm := enqueue(t, c, q, "test:permanent")
+	rl := enqueue(t, c, q, "test:ratelimited")
+	unknown := enqueue(t, c, q, "test:nobody-handles-this")
+
+	t.Run("failing task retried the queue's number of times then archived", func(t *testing.T) {
+		info := waitState(t, insp, q.Name, fail.ID, asynq.TaskStateArchived, 30*time.Second)
+		if got := failing.Load(); got != int32(q.MaxRetry+1) {
+			t.Errorf("attempts = %d, want %d", got, q.MaxRetry+1)
+		}
+		if info.Retried != q.MaxRetry {
+			t.Errorf("retried = %d, want %d", info.Retried, q.MaxRetry)
+		}
+	})
+	t.Run("permanent error archived after one attempt with its reason", func(t *testing.T) {
+		info := waitState(t, insp, q.Name, perm.ID, asynq.TaskStateArchived, 10*time.Second)
+		if got := permanent.Load(); got != 1 {
+			t.Errorf("attempts = %d, want 1", got)
+		}
+		if !strings.Contains(info.LastErr, "invalid phone number") {
+			t.Errorf("last error %q does not carry the reason", info.LastErr)
+		}
+	})
+	t.Run("unknown kind archived at once", func(t *testing.T) {
+		info := waitState(t, insp, q.Name, unknown.ID, asynq.TaskStateArchived, 10*time.Second)
+		if info.Retried != 0 {
+			t.Errorf("retried = %d, want 0", info.Retried)
+		}
+		if !strings.Contains(info.LastErr, `no handler for kind "test:nobody-handles-this"`) {
+			t.Errorf("last error %q", info.LastErr)
+		}
+	})
+	t.Run("rate limit does not spend retries", func(t *testing.T) {
+		info := waitState(t, insp, q.Name, rl.ID, asynq.TaskStateCompleted, 30*time.Second)
+		if got := limited.Load(); got != 5 {
+			t.Errorf("attempts = %d, want 5 (4 rate limited + 1 success)", got)
+		}
+		if info.Retried != 0 {
+			t.Errorf("retried = %d, want 0: rate limits must not count", info.Retried)
+		}
+	})
+	t.Run("outcomes counted", func(t *testing.T) {
+		for _, tc := range []struct {
+			kind, outcome string
+			want          float64
+		}{
+			{"test:fail", worker.OutcomeRetried, 2},
+			{"test:fail", worker.OutcomeArchived, 1},
+			{"test:permanent", worker.OutcomeArchived, 1},
+			{"test:ratelimited", worker.OutcomeRateLimited, 4},
+			{"test:ratelimited", worker.OutcomeSucceeded, 1},
+		} {
+			if got := counterValue(t, m, tc.kind, q.Name, tc.outcome); got != tc.want {
+				t.Errorf("jobs_tasks_total{kind=%s,outcome=%s} = %v, want %v", tc.kind, tc.outcome, got, tc.want)
+			}
+		}
+	})
+}

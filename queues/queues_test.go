@@ -1,0 +1,104 @@
+package queues
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCatalogueMatchesDesign(t *testing.T) {
+	want := map[string]struct {
+		concurrency, retries int
+		timeout              time.Duration
+	}{
+		Emails:  {10, 3, 30 * time.Second},
+		Uploads: {5, 2, 5 * time.Minute},
+		Sync:    {3, 5, 10 * time.Minute},
+		Reports: {2, 1, 15 * time.Minute},
+		SMS:     {10, 5, 30 * time.Second},
+	}
+	if len(All()) != len(want) {
+		t.Fatalf("catalogue has %d queues, want %d", len(All()), len(want))
+	}
+	for _, q := range All() {
+		w, ok := want[q.Name]
+		if !ok {
+			t.Errorf("unexpected queue %q", q.Name)
+			continue
+		}
+		if q.Concurrency != w.concurrency || q.MaxRetry != w.retries || q.Timeout != w.timeout {
+			t.Errorf("%s = concurrency %d, retries %d, timeout %s; want %d, %d, %s",
+				q.Name, q.Concurrency, q.MaxRetry, q.Timeout, w.concurrency, w.retries, w.timeout)
+		}
+		if q.MaxRetry < 1 {
+			t.Errorf("%s has no retry: a task orphaned by a killed worker would be lost", q.Name)
+		}
+	}
+}
+
+func TestBackoffIsCappedExponentialWithFullJitter(t *testing.T) {
+	q := Queue{BackoffBase: 10 * time.Second, BackoffCap: 5 * time.Minute}
+	wantBounds := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second, 160 * time.Second, 5 * time.Minute, 5 * time.Minute}
+	for n, want := range wantBounds {
+		if got := q.BackoffBound(n); got != want {
+			t.Errorf("BackoffBound(%d) = %s, want %s", n, got, want)
+		}
+	}
+	// Full jitter: draws spread over the whole range, never past the bound.
+	for n := range 6 {
+		bound := q.BackoffBound(n)
+		var lowHalf, highHalf int
+		for range 2000 {
+			d := q.Backoff(n)
+			if d < time.Second || d > bound {
+				t.Fatalf("Backoff(%d) = %s outside [1s, %s]", n, d, bound)
+			}
+			if d < bound/2 {
+				lowHalf++
+			} else {
+				highHalf++
+			}
+		}
+		if lowHalf < 500 || highHalf < 500 {
+			t.Errorf("Backoff(%d) is not spread over its range: %d below half, %d above", n, lowHalf, highHalf)
+		}
+	}
+	if got := q.BackoffBound(1000); got != q.BackoffCap {
+		t.Errorf("BackoffBound(1000) = %s, want the cap", got)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []string
+		wantErr string
+	}{
+		{name: "empty selects all", in: "", want: Names()},
+		{name: "subset in given order", in: "sms, emails", want: []string{"sms", "emails"}},
+		{name: "unknown", in: "sms,email", wantErr: `unknown queue "email"`},
+		{name: "repeated", in: "sms,sms", wantErr: `queue "sms" listed twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Select(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Select(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, q := range got {
+				names = append(names, q.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("Select(%q) = %v, want %v", tt.in, names, tt.want)
+			}
+		})
+	}
+}
