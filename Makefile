@@ -1,0 +1,49 @@
+# The two commands: `make dev` runs it, `make test` tests it.
+# Both start Redis and PostgreSQL on 127.0.0.1 first (installing them on a
+# fresh Debian machine); see deploy/local/services.sh.
+
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X github.com/salonworks/jobs/internal/version.Version=$(VERSION)"
+BIN := bin/jobs
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# Local development talks to the role and databases services.sh creates.
+export DATABASE_URL ?= postgres://jobs:jobs@127.0.0.1:5432/jobs?sslmode=disable
+export TEST_DATABASE_URL ?= postgres://jobs:jobs@127.0.0.1:5432/jobs_test?sslmode=disable
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: dev test build services lint bench schema clean
+
+## dev: start Redis and Postgres, migrate, load the demo salon, run `jobs dev` on :8080
+dev: services build
+	$(BIN) dev --seed
+
+## test: vet, staticcheck and every test (real Redis and Postgres) with the race detector
+test: services
+	go vet ./...
+	go run $(STATICCHECK) ./...
+	go test -race -count=1 -timeout 20m ./...
+
+## build: the static binary the Dockerfile builds, into bin/jobs
+build:
+	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/jobs
+
+services:
+	@bash deploy/local/services.sh
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	go vet ./...
+	go run $(STATICCHECK) ./...
+
+## bench: plain asynq against `jobs worker` on the same Redis; see docs/benchmarks.md
+bench: services
+	go test -run '^$$' -bench . -benchtime 1x -count 1 ./internal/bench/ -args -tasks 50000
+
+## schema: regenerate tasks/schema/*.json from the payload structs
+schema:
+	go generate ./tasks/schema
+
+clean:
+	rm -rf bin

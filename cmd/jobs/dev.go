@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/salonworks/jobs/internal/app"
+	"github.com/salonworks/jobs/internal/postgres"
+)
+
+func runDev(ctx context.Context, e env, args []string) error {
+	fs := flags(e, "dev", "dev [--seed]", `Runs everything in one process for a developer machine: migrates the
+database, optionally loads the demo salon, then runs the worker with the
+local providers (SMS and email to the log, files in LOCAL_STORAGE_DIR) and
+serves health and metrics on HTTP_ADDR. APP_ENV defaults to development,
+where Postgres and Redis default to 127.0.0.1.`)
+	seed := fs.Bool("seed", false, "load the demo salon before starting (idempotent)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	e.lookup = withDefault(e.lookup, "APP_ENV", "development")
+	e.lookup = withDefault(e.lookup, "LOG_FORMAT", "text")
+	cfg, logger, err := load(e)
+	if err != nil {
+		return err
+	}
+	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL(), logger); err != nil {
+		return err
+	}
+	d, err := app.Connect(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *seed {
+		rep, err := postgres.Seed(ctx, d.DB, time.Now())
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		logger.Info("demo salon loaded", "report", rep.String())
+	}
+	w, err := app.NewWorker(d)
+	if err != nil {
+		return err
+	}
+	logger.Info("jobs dev running", "http", cfg.HTTPAddr, "health", "http://127.0.0.1"+portOf(cfg.HTTPAddr)+"/health/ready")
+	return app.Run(ctx, d, w)
+}

@@ -1,0 +1,123 @@
+// Package apicall handles sync:api_call: an authenticated HTTP call to the
+// platform API, the equivalent of an EventBridge ApiDestination, so a
+// schedule can keep calling an existing endpoint while work moves here.
+package apicall
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/taskerr"
+	synctasks "github.com/salonworks/jobs/tasks/sync"
+)
+
+// KeyHeader carries API_KEY on every call.
+const KeyHeader = "X-Api-Key"
+
+// Handler calls the API. The key is only ever written into the request
+// header; errors name the method, path and status, never the key.
+type Handler struct {
+	// BaseURL is API_BASE_URL, without a trailing slash.
+	BaseURL string
+	// Key is API_KEY.
+	Key string
+	// Client makes the calls; its Timeout bounds one call.
+	Client *http.Client
+	// UserAgent identifies the daemon to the API.
+	UserAgent string
+	// Now is the clock, for Retry-After dates.
+	Now func() time.Time
+}
+
+// New returns a handler with a 30-second call timeout.
+func New(baseURL, key, userAgent string) *Handler {
+	return &Handler{
+		BaseURL:   strings.TrimRight(baseURL, "/"),
+		Key:       key,
+		Client:    &http.Client{Timeout: 30 * time.Second},
+		UserAgent: userAgent,
+		Now:       time.Now,
+	}
+}
+
+// ProcessTask implements asynq.Handler.
+func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p synctasks.APICallPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return taskerr.Permanent("decode api_call payload", err)
+	}
+	if err := p.Validate(); err != nil {
+		return taskerr.Permanent("invalid api_call payload", err)
+	}
+	if h.BaseURL == "" {
+		return taskerr.Permanent("API_BASE_URL is not configured", nil)
+	}
+	var body io.Reader
+	if len(p.Body) > 0 {
+		body = bytes.NewReader(p.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, p.Method, h.BaseURL+p.Path, body)
+	if err != nil {
+		return taskerr.Permanent(fmt.Sprintf("build %s %s", p.Method, p.Path), err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set(KeyHeader, h.Key)
+	req.Header.Set("User-Agent", h.UserAgent)
+	if id, ok := asynq.GetTaskID(ctx); ok {
+		// The same task retried carries the same key, so the API can
+		// deduplicate a call whose answer was lost.
+		req.Header.Set("Idempotency-Key", id)
+	}
+	resp, err := h.Client.Do(req)
+	if err != nil {
+		// Timeouts and connection errors are worth a retry. The URL in a
+		// *url.Error holds no secret (the key is a header).
+		return fmt.Errorf("%s %s: %w", p.Method, p.Path, err)
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return h.classify(p, resp, snippet)
+}
+
+func (h *Handler) classify(p synctasks.APICallPayload, resp *http.Response, snippet []byte) error {
+	code := resp.StatusCode
+	failure := fmt.Errorf("%s %s: status %d: %s", p.Method, p.Path, code, strings.TrimSpace(string(snippet)))
+	switch {
+	case code < 300:
+		return nil
+	case code == http.StatusTooManyRequests:
+		return taskerr.RateLimited(h.retryAfter(resp.Header.Get("Retry-After")), failure)
+	case code >= 400 && code < 500:
+		return taskerr.Permanent("api refused the call", failure)
+	default:
+		return failure
+	}
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date); absent or
+// unreadable, it waits 30 seconds.
+func (h *Handler) retryAfter(v string) time.Duration {
+	if v == "" {
+		return 30 * time.Second
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return at.Sub(h.Now())
+	}
+	return 30 * time.Second
+}
+
+var _ asynq.Handler = (*Handler)(nil)

@@ -1,0 +1,104 @@
+// Package app wires the daemon's processes (worker, dev) from configuration:
+// connections, handlers, health, metrics and the HTTP server, with one
+// graceful shutdown path. cmd/jobs only parses the command line and calls in.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/config"
+	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/queues"
+)
+
+// Deps are the connections and instruments one process shares.
+type Deps struct {
+	Config  *config.Config
+	Logger  *slog.Logger
+	Redis   *redis.Client
+	DB      *pgxpool.Pool
+	Metrics *metrics.Metrics
+	Queues  []queues.Queue
+	Started time.Time
+}
+
+// Connect opens Redis and Postgres, retrying for up to connectWait so a
+// process started alongside its dependencies (compose, a fresh ECS task)
+// does not crash-loop.
+func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Deps, error) {
+	qs, err := queues.Select(cfg.WorkerQueues)
+	if err != nil {
+		return nil, fmt.Errorf("WORKER_QUEUES: %w", err)
+	}
+	d := &Deps{Config: cfg, Logger: logger, Metrics: metrics.New(), Queues: qs, Started: time.Now()}
+	opts := cfg.RedisOptions()
+	concurrency := 0
+	for _, q := range qs {
+		concurrency += q.Concurrency
+	}
+	// Every running task may touch Redis when it finishes, plus each
+	// server's heartbeat, forwarder, janitor and the health checks.
+	opts.PoolSize = max(opts.PoolSize, concurrency+8*len(qs)+8)
+	d.Redis = redis.NewClient(opts)
+	if err := retry(ctx, logger, "redis", func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() }); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("connect to redis at %s: %w", opts.Addr, err)
+	}
+	err = retry(ctx, logger, "postgres", func(ctx context.Context) error {
+		pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
+		if err == nil {
+			d.DB = pool
+		}
+		return err
+	})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.Metrics.RegisterQueues(asynq.NewInspectorFromRedisClient(d.Redis), queues.Names(), logger)
+	return d, nil
+}
+
+// connectWait bounds how long Connect waits for a dependency.
+const connectWait = 20 * time.Second
+
+func retry(ctx context.Context, logger *slog.Logger, what string, f func(context.Context) error) error {
+	deadline := time.Now().Add(connectWait)
+	delay := 250 * time.Millisecond
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := f(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		logger.Warn("dependency not reachable yet, retrying", "dependency", what, "err", err.Error(), "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 4*time.Second)
+	}
+}
+
+// Close releases the connections.
+func (d *Deps) Close() {
+	if d.DB != nil {
+		d.DB.Close()
+	}
+	if d.Redis != nil {
+		d.Redis.Close()
+	}
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/httpapi"
+	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/internal/version"
+)
+
+// Health returns the probes of a process over d.
+func (d *Deps) Health() *httpapi.Health {
+	insp := asynq.NewInspectorFromRedisClient(d.Redis)
+	return &httpapi.Health{
+		Database: func(ctx context.Context) error { return d.DB.Ping(ctx) },
+		Redis:    func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() },
+		Pending: func(ctx context.Context) (int, error) {
+			total := 0
+			for _, q := range d.Queues {
+				info, err := insp.GetQueueInfo(q.Name)
+				if err != nil {
+					if isQueueMissing(err) {
+						continue
+					}
+					return 0, err
+				}
+				total += info.Pending
+			}
+			return total, nil
+		},
+		Startup: func(ctx context.Context) error {
+			n, err := postgres.Pending(ctx, d.DB)
+			if err != nil {
+				return fmt.Errorf("read migration state: %w", err)
+			}
+			if n > 0 {
+				return fmt.Errorf("%d migrations not applied: run jobs migrate", n)
+			}
+			return nil
+		},
+		Version: version.String(),
+		Started: d.Started,
+	}
+}

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/httpapi"
+	"github.com/salonworks/jobs/internal/worker"
+)
+
+// Process is one long-running part of a process (the worker, later the
+// scheduler and the admin) started and stopped together with the others.
+type Process interface {
+	Start() error
+	Shutdown()
+}
+
+// Run serves health and metrics on HTTP_ADDR, starts parts, waits for ctx
+// to end (SIGTERM, SIGINT), then stops the parts in reverse order and the
+// HTTP server last, so probes answer during the drain.
+func Run(ctx context.Context, d *Deps, parts ...Process) error {
+	mux := httpapi.NewMux(d.Health(), d.Metrics.Registry)
+	srv, err := httpapi.Listen(d.Config.HTTPAddr, mux, d.Logger)
+	if err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve() }()
+
+	started := 0
+	var runErr error
+	for _, p := range parts {
+		if runErr = p.Start(); runErr != nil {
+			break
+		}
+		started++
+	}
+	if runErr == nil {
+		select {
+		case <-ctx.Done():
+			d.Logger.Info("shutdown signal received")
+		case runErr = <-serveErr:
+		}
+	}
+	for i := started - 1; i >= 0; i-- {
+		parts[i].Shutdown()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+// NewWorker builds the queue servers of d.Queues with every handler.
+func NewWorker(d *Deps) (*worker.Worker, error) {
+	return worker.New(worker.Config{
+		Redis:           d.Redis,
+		Queues:          d.Queues,
+		Handlers:        Handlers(d),
+		ShutdownTimeout: d.Config.ShutdownTimeout,
+		Logger:          d.Logger,
+		Metrics:         d.Metrics,
+	})
+}
+
+func isQueueMissing(err error) bool {
+	return errors.Is(err, asynq.ErrQueueNotFound) || strings.Contains(err.Error(), "does not exist")
+}
