@@ -1,0 +1,53 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/salonworks/jobs/queues"
+)
+
+// MaxPayloadBytes bounds an encoded payload. Payloads carry ids and small
+// values; anything bigger belongs in Postgres or storage.
+const MaxPayloadBytes = 64 << 10
+
+// Validator is a payload that can check itself.
+type Validator interface{ Validate() error }
+
+// Task validates p, marshals it, and returns the task of kind with the
+// options of queue followed by opts, so the caller's options win.
+func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s payload: %w", kind, err)
+	}
+	if len(data) > MaxPayloadBytes {
+		return nil, TooLarge(kind, len(data))
+	}
+	return asynq.NewTask(kind, data, append(queues.MustLookup(queue).Options(), opts...)...), nil
+}
+
+// TooLarge returns the error for a payload of kind that is n bytes long,
+// more than MaxPayloadBytes. It wraps ErrTooLarge.
+func TooLarge(kind string, n int) error {
+	return fmt.Errorf("%w: %s payload is %d bytes, at most %d allowed", ErrTooLarge, kind, n, MaxPayloadBytes)
+}
+
+// Marshal encodes p as compact JSON without HTML escaping: a payload is
+// read by the worker and by operators, never embedded in a page, and "&"
+// in an SMS body should stay "&".
+func Marshal(p any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
