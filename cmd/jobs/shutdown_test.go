@@ -101,6 +101,13 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 		return info.ID
 	}
 
+	// A task of a queue this worker does not serve (WORKER_QUEUES=sync)
+	// must stay where it is.
+	other, err := client.Enqueue(asynq.NewTask("upload:process", []byte(`{"upload_id":1}`)), asynq.Queue("uploads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	w := start(t, env, "worker")
 	waitHTTP(t, "http://"+env["HTTP_ADDR"]+"/health/ready", http.StatusOK, 20*time.Second)
 	var ids []string
@@ -150,6 +157,16 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 		}
 		return ctx.Err() == nil
 	})
+	metrics := waitHTTP(t, "http://"+env["HTTP_ADDR"]+"/metrics", http.StatusOK, 5*time.Second)
+	if want := `jobs_tasks_total{kind="sync:api_call",outcome="succeeded",queue="sync"} 8`; !strings.Contains(metrics, want) {
+		t.Errorf("metrics of the second worker lack %s", want)
+	}
+	if !strings.Contains(metrics, `jobs_queue_tasks{queue="uploads",state="pending"} 1`) {
+		t.Errorf("metrics lack the uploads queue's pending task")
+	}
+	if info, err := insp.GetTaskInfo("uploads", other.ID); err != nil || info.State != asynq.TaskStatePending {
+		t.Errorf("task of an unserved queue: %v %v, want still pending", info, err)
+	}
 	if err := w2.stop(t, 15*time.Second); err != nil {
 		t.Fatalf("second worker exit: %v", err)
 	}
