@@ -7,11 +7,13 @@ import (
 
 	"github.com/salonworks/jobs/internal/app"
 	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/scheduler"
 )
 
 func runDev(ctx context.Context, e env, args []string) error {
 	fs := flags(e, "dev", "dev [--seed]", `Runs everything in one process for a developer machine: migrates the
-database, optionally loads the demo salon, then runs the worker with the
+database, optionally loads the demo salon, then runs the worker and the
+scheduler with the
 local providers (SMS and email to the log, files in LOCAL_STORAGE_DIR) and
 serves health and metrics on HTTP_ADDR. APP_ENV defaults to development,
 where Postgres and Redis default to 127.0.0.1.`)
@@ -28,7 +30,7 @@ where Postgres and Redis default to 127.0.0.1.`)
 	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL(), logger); err != nil {
 		return err
 	}
-	d, err := app.Connect(ctx, cfg, logger)
+	d, err := app.Connect(ctx, cfg, logger, app.Needs{Postgres: true})
 	if err != nil {
 		return err
 	}
@@ -44,6 +46,14 @@ where Postgres and Redis default to 127.0.0.1.`)
 	if err != nil {
 		return err
 	}
+	entries, err := scheduler.Load(cfg.ScheduleFile)
+	if err != nil {
+		return err
+	}
+	s, err := app.NewScheduler(d, entries)
+	if err != nil {
+		return err
+	}
 	logger.Info("jobs dev running", "http", cfg.HTTPAddr, "health", "http://127.0.0.1"+portOf(cfg.HTTPAddr)+"/health/ready")
-	return app.Run(ctx, d, w)
+	return app.Run(ctx, d, w, s)
 }

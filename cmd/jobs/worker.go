@@ -19,7 +19,7 @@ the rest to their queue.`)
 	if err != nil {
 		return err
 	}
-	d, err := app.Connect(ctx, cfg, logger)
+	d, err := app.Connect(ctx, cfg, logger, app.Needs{Postgres: true})
 	if err != nil {
 		return err
 	}

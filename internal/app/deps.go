@@ -30,10 +30,16 @@ type Deps struct {
 	Started time.Time
 }
 
-// Connect opens Redis and Postgres, retrying for up to connectWait so a
-// process started alongside its dependencies (compose, a fresh ECS task)
-// does not crash-loop.
-func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Deps, error) {
+// Needs says which connections a process opens.
+type Needs struct {
+	// Postgres is false for the scheduler, which only talks to Redis.
+	Postgres bool
+}
+
+// Connect opens Redis and, when needed, Postgres, retrying for up to
+// connectWait so a process started alongside its dependencies (compose, a
+// fresh ECS task) does not crash-loop.
+func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs Needs) (*Deps, error) {
 	qs, err := queues.Select(cfg.WorkerQueues)
 	if err != nil {
 		return nil, fmt.Errorf("WORKER_QUEUES: %w", err)
@@ -52,16 +58,18 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Dep
 		d.Close()
 		return nil, fmt.Errorf("connect to redis at %s: %w", opts.Addr, err)
 	}
-	err = retry(ctx, logger, "postgres", func(ctx context.Context) error {
-		pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
-		if err == nil {
-			d.DB = pool
+	if needs.Postgres {
+		err = retry(ctx, logger, "postgres", func(ctx context.Context) error {
+			pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
+			if err == nil {
+				d.DB = pool
+			}
+			return err
+		})
+		if err != nil {
+			d.Close()
+			return nil, err
 		}
-		return err
-	})
-	if err != nil {
-		d.Close()
-		return nil, err
 	}
 	d.Metrics.RegisterQueues(asynq.NewInspectorFromRedisClient(d.Redis), queues.Names(), logger)
 	return d, nil

@@ -13,9 +13,8 @@ import (
 // Health returns the probes of a process over d.
 func (d *Deps) Health() *httpapi.Health {
 	insp := asynq.NewInspectorFromRedisClient(d.Redis)
-	return &httpapi.Health{
-		Database: func(ctx context.Context) error { return d.DB.Ping(ctx) },
-		Redis:    func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() },
+	h := &httpapi.Health{
+		Redis: func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() },
 		Pending: func(ctx context.Context) (int, error) {
 			total := 0
 			for _, q := range d.Queues {
@@ -30,17 +29,22 @@ func (d *Deps) Health() *httpapi.Health {
 			}
 			return total, nil
 		},
-		Startup: func(ctx context.Context) error {
-			n, err := postgres.Pending(ctx, d.DB)
-			if err != nil {
-				return fmt.Errorf("read migration state: %w", err)
-			}
-			if n > 0 {
-				return fmt.Errorf("%d migrations not applied: run jobs migrate", n)
-			}
-			return nil
-		},
 		Version: version.String(),
 		Started: d.Started,
 	}
+	if d.DB == nil {
+		return h
+	}
+	h.Database = func(ctx context.Context) error { return d.DB.Ping(ctx) }
+	h.Startup = func(ctx context.Context) error {
+		n, err := postgres.Pending(ctx, d.DB)
+		if err != nil {
+			return fmt.Errorf("read migration state: %w", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("%d migrations not applied: run jobs migrate", n)
+		}
+		return nil
+	}
+	return h
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/httpapi"
 	"github.com/salonworks/jobs/internal/worker"
+	"github.com/salonworks/jobs/scheduler"
 )
 
 // Process is one long-running part of a process (the worker, later the
@@ -70,4 +71,14 @@ func NewWorker(d *Deps) (*worker.Worker, error) {
 
 func isQueueMissing(err error) bool {
 	return errors.Is(err, asynq.ErrQueueNotFound) || strings.Contains(err.Error(), "does not exist")
+}
+
+// NewScheduler builds the leader-elected scheduler over entries.
+func NewScheduler(d *Deps, entries []scheduler.Entry) (*scheduler.Runner, error) {
+	return scheduler.New(scheduler.Config{
+		Entries:  entries,
+		Redis:    d.Redis,
+		Logger:   d.Logger,
+		Registry: d.Metrics.Registry,
+	})
 }
