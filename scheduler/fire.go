@@ -8,6 +8,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/queues"
+	"github.com/salonworks/jobs/tasks"
 )
 
 // firedTTL keeps the record that a tick was enqueued long after its task is
@@ -113,14 +115,19 @@ func (r *Runner) publish(ctx context.Context, now time.Time) {
 	var entries []dashboardEntry
 	for i := range r.cfg.Entries {
 		e := &r.cfg.Entries[i]
-		spec := e.Cron + " (" + e.Timezone + ")"
+		spec := fmt.Sprintf("%s (%s, grace %s)", e.Cron, e.Timezone, e.Grace)
 		d := dashboardEntry{id: e.Name, spec: spec, kind: e.Kind, payload: e.Payload, prev: r.last[e.Name]}
 		if e.Enabled {
 			d.next = e.Next(now)
 		} else {
 			d.spec += " disabled"
 		}
-		d.opts = []string{fmt.Sprintf("grace=%s", e.Grace), "leader=" + r.id}
+		// Only options asynq can parse back: the dashboard shows them.
+		if k, ok := tasks.Lookup(e.Kind); ok {
+			for _, o := range queues.MustLookup(k.Queue).Options() {
+				d.opts = append(d.opts, o.String())
+			}
+		}
 		entries = append(entries, d)
 	}
 	if err := writeDashboardEntries(ctx, r.cfg.Redis, r.id, entries, 15*time.Second); err != nil {
