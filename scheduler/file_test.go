@@ -104,3 +104,13 @@ func TestTaskIDIsDerivedFromEntryAndTick(t *testing.T) {
 		t.Error("two ticks share a task ID")
 	}
 }
+
+func TestExampleScheduleFileIsValid(t *testing.T) {
+	entries, err := Load("../deploy/schedule.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(Defaults())+1 {
+		t.Errorf("example file gives %d entries, want the defaults plus one", len(entries))
+	}
+}
