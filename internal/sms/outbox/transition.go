@@ -1,0 +1,139 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// maxErrorMessage bounds a stored error message, in characters.
+const maxErrorMessage = 1000
+
+// Claim takes row id for sending at now, in its own committed statement,
+// before Twilio is called: pending → sending, attempts+1, claimed_at = now.
+// It returns the row as claimed. A row in any other state, including one
+// sending under another worker's claim however old (the reconciler's, see
+// ListStuckSending), is refused with a *StateError matching
+// ErrNotClaimable; a missing row with ErrNotFound.
+//
+// Claim does not look at SendAfter: the caller decides whether now is a
+// good time (quiet hours, rate) and releases the row when it is not.
+func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, error) {
+	m, err := scanMessage(s.pool.QueryRow(ctx, `
+		UPDATE sms_messages SET status = 'sending', attempts = attempts + 1, claimed_at = $2
+		WHERE id = $1 AND status = 'pending'
+		RETURNING `+columns, id, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Message{}, s.refused(ctx, opClaim, id)
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("claim message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// Release puts a claimed row back (sending → pending) because it must wait:
+// waitReason (WaitQuietHours, WaitRateLimited) and sendAfter are recorded,
+// and the claim's attempt is given back (attempts-1, claimed_at cleared),
+// so waiting never uses up attempts. The caller reschedules the task for
+// sendAfter.
+func (s *Store) Release(ctx context.Context, id int64, waitReason string, sendAfter time.Time) error {
+	return s.transition(ctx, "release", id, `
+		UPDATE sms_messages SET status = 'pending', attempts = greatest(attempts - 1, 0),
+			claimed_at = NULL, wait_reason = $2, send_after = $3
+		WHERE id = $1 AND status = 'sending'`, id, null(waitReason), nullTime(sendAfter))
+}
+
+// MarkSent records Twilio's acceptance of a claimed row, or of an unknown
+// one the reconciler found at Twilio: sending | unknown → sent, with the
+// SID and sent_at = now. Recording the same SID again is a no-op, even
+// after a delivery callback has moved the row further.
+func (s *Store) MarkSent(ctx context.Context, id int64, sid string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE sms_messages SET status = 'sent', twilio_sid = $2, sent_at = $3
+		WHERE id = $1 AND status IN ('sending', 'unknown')`, id, sid, now)
+	if err != nil {
+		return fmt.Errorf("mark sent message %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var recorded bool
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sms_messages WHERE id = $1 AND twilio_sid = $2)`, id, sid).Scan(&recorded)
+	if err != nil {
+		return fmt.Errorf("mark sent message %d: %w", id, err)
+	}
+	if recorded {
+		return nil
+	}
+	return s.refused(ctx, "mark sent", id)
+}
+
+// MarkFailed records a send that cannot succeed (a permanent Twilio error,
+// or the reconciler's verdict): sending | unknown → failed, with Twilio's
+// error code (0 for none), a message and failed_at = now.
+func (s *Store) MarkFailed(ctx context.Context, id int64, code int, msg string, now time.Time) error {
+	return s.transition(ctx, "mark failed", id, `
+		UPDATE sms_messages SET status = 'failed', error_code = $2, error_message = $3, failed_at = $4
+		WHERE id = $1 AND status IN ('sending', 'unknown')`, id, null(code), null(truncate(msg)), now)
+}
+
+// MarkSkipped records that a row will never be sent, and why (SkipOptedOut,
+// SkipNoConsent, …): pending | sending → skipped.
+func (s *Store) MarkSkipped(ctx context.Context, id int64, reason string) error {
+	if reason == "" {
+		return fmt.Errorf("mark skipped message %d: %w: a reason is required", id, ErrInvalid)
+	}
+	return s.transition(ctx, "mark skipped", id, `
+		UPDATE sms_messages SET status = 'skipped', skip_reason = $2
+		WHERE id = $1 AND status IN ('pending', 'sending')`, id, reason)
+}
+
+// MarkUnknown records that a claimed row's attempt has no known outcome
+// (timeout, 5xx, unreadable answer, or a worker gone mid-send): sending →
+// unknown, with the error's text. The reconciler decides what happened; it
+// is never resent blindly.
+func (s *Store) MarkUnknown(ctx context.Context, id int64, cause error) error {
+	var msg string
+	if cause != nil {
+		msg = cause.Error()
+	}
+	return s.transition(ctx, "mark unknown", id, `
+		UPDATE sms_messages SET status = 'unknown', error_message = $2
+		WHERE id = $1 AND status = 'sending'`, id, null(truncate(msg)))
+}
+
+// Reopen makes an unknown row claimable again (unknown → pending, claimed_at
+// cleared, attempts kept): the reconciler's resend, after its grace period,
+// of a message Twilio has no trace of. Only for messages where a duplicate
+// is less harmful than none (transactional confirmations).
+func (s *Store) Reopen(ctx context.Context, id int64) error {
+	return s.transition(ctx, "reopen", id, `
+		UPDATE sms_messages SET status = 'pending', claimed_at = NULL
+		WHERE id = $1 AND status = 'unknown'`, id)
+}
+
+// transition runs a guarded UPDATE of row id; when it changes no row, the
+// error says why.
+func (s *Store) transition(ctx context.Context, op string, id int64, sql string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s message %d: %w", op, id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return s.refused(ctx, op, id)
+	}
+	return nil
+}
+
+// truncate bounds msg to maxErrorMessage characters.
+func truncate(msg string) string {
+	if utf8.RuneCountInString(msg) <= maxErrorMessage {
+		return msg
+	}
+	return string([]rune(msg)[:maxErrorMessage-1]) + "…"
+}
