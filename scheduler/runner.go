@@ -135,8 +135,8 @@ func (r *Runner) loop() {
 	defer close(r.done)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	poll := time.NewTicker(r.cfg.PollInterval)
-	defer poll.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	var lastRenew, lastBeat time.Time
 	for {
 		now := r.cfg.Now()
@@ -151,12 +151,34 @@ func (r *Runner) loop() {
 				r.publish(ctx, now)
 			}
 		}
+		timer.Reset(r.wait(r.cfg.Now()))
 		select {
 		case <-r.stop:
 			return
-		case <-poll.C:
+		case <-timer.C:
 		}
 	}
+}
+
+// wait is how long the loop sleeps: PollInterval, or less when a tick is
+// due sooner, so a tick is enqueued within milliseconds of its time.
+func (r *Runner) wait(now time.Time) time.Duration {
+	wait := r.cfg.PollInterval
+	if !r.Leading() {
+		return wait
+	}
+	for i := range r.cfg.Entries {
+		e := &r.cfg.Entries[i]
+		if !e.Enabled {
+			continue
+		}
+		// A tick already overdue (its enqueue failed) is retried at the
+		// normal pace, not in a hot loop.
+		if next := e.Next(r.last[e.Name]); next.After(now) {
+			wait = min(wait, next.Sub(now))
+		}
+	}
+	return wait
 }
 
 // elect refreshes the lease and acts on a change of leadership.

@@ -160,6 +160,12 @@ func parseOrigin(raw string) (*url.URL, error) {
 // (timeout, connection lost after sending, 5xx, unreadable answer); any
 // other error means the message certainly did not reach Twilio.
 func (c *Client) Send(ctx context.Context, to, body string) (SendResult, error) {
+	return c.SendWithCallback(ctx, to, body, c.statusCallback)
+}
+
+// SendWithCallback is Send with this message's own StatusCallback URL (for
+// example one naming the outbox row); empty means none.
+func (c *Client) SendWithCallback(ctx context.Context, to, body, statusCallback string) (SendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return SendResult{}, fmt.Errorf("twilio send to %s: not sent: %w", mask(to), err)
 	}
@@ -170,8 +176,8 @@ func (c *Client) Send(ctx context.Context, to, body string) (SendResult, error) 
 	} else {
 		params.SetFrom(c.from)
 	}
-	if c.statusCallback != "" {
-		params.SetStatusCallback(c.statusCallback)
+	if statusCallback != "" {
+		params.SetStatusCallback(statusCallback)
 	}
 
 	api, x := c.api(ctx)
