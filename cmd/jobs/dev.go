@@ -42,7 +42,7 @@ where Postgres and Redis default to 127.0.0.1.`)
 		}
 		logger.Info("demo salon loaded", "report", rep.String())
 	}
-	w, err := app.NewWorker(d)
+	parts, _, err := app.WorkerParts(d)
 	if err != nil {
 		return err
 	}
@@ -55,5 +55,5 @@ where Postgres and Redis default to 127.0.0.1.`)
 		return err
 	}
 	logger.Info("jobs dev running", "http", cfg.HTTPAddr, "health", "http://127.0.0.1"+portOf(cfg.HTTPAddr)+"/health/ready")
-	return app.Run(ctx, d, w, s)
+	return app.Run(ctx, d, append(parts, s)...)
 }

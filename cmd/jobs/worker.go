@@ -24,9 +24,9 @@ the rest to their queue.`)
 		return err
 	}
 	defer d.Close()
-	w, err := app.NewWorker(d)
+	parts, _, err := app.WorkerParts(d)
 	if err != nil {
 		return err
 	}
-	return app.Run(ctx, d, w)
+	return app.Run(ctx, d, parts...)
 }

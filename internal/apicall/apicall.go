@@ -85,9 +85,23 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%s %s: %w", p.Method, p.Path, err)
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	// Read past the snippet's end by the key's length, so a key that
+	// straddles it is still found and masked whole.
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, int64(snippetBytes+len(h.Key))))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return h.classify(p, resp, snippet)
+	return h.classify(p, resp, h.redact(raw))
+}
+
+// snippetBytes bounds how much of an error answer's body an error quotes.
+const snippetBytes = 512
+
+// redact masks the key in an answer's body (an API may echo what it
+// refused) and cuts the body to snippetBytes.
+func (h *Handler) redact(body []byte) []byte {
+	if h.Key != "" {
+		body = bytes.ReplaceAll(body, []byte(h.Key), []byte("[redacted]"))
+	}
+	return body[:min(len(body), snippetBytes)]
 }
 
 func (h *Handler) classify(p synctasks.APICallPayload, resp *http.Response, snippet []byte) error {

@@ -1,17 +1,29 @@
 package app
 
 import (
+	"maps"
+	"time"
+
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/apicall"
+	"github.com/salonworks/jobs/internal/maintenance"
 	"github.com/salonworks/jobs/internal/version"
+	"github.com/salonworks/jobs/tasks/salon"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
 
 // Handlers returns the handler of every kind this build processes. It is the
 // one place where kinds meet their handlers; a kind missing here is archived
 // by the worker with "no handler for kind".
-func Handlers(d *Deps) map[string]asynq.Handler {
-	return map[string]asynq.Handler{
+func Handlers(d *Deps, sms *SMS) map[string]asynq.Handler {
+	h := map[string]asynq.Handler{
 		synctasks.KindAPICall: apicall.New(d.Config.APIBaseURL, d.Config.APIKey, "salonworks-jobs/"+version.String()),
+
+		// Daily maintenance fired by the scheduler.
+		salon.KindResetQueue:     &maintenance.ResetQueue{Pool: d.DB, Logger: d.Logger, Now: time.Now},
+		synctasks.KindDailyStats: &maintenance.DailyStats{Pool: d.DB, Logger: d.Logger, Now: time.Now},
 	}
+	// sms:send and the three dispatchers.
+	maps.Copy(h, sms.Handlers)
+	return h
 }

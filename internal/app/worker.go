@@ -58,15 +58,35 @@ func Run(ctx context.Context, d *Deps, parts ...Process) error {
 }
 
 // NewWorker builds the queue servers of d.Queues with every handler.
-func NewWorker(d *Deps) (*worker.Worker, error) {
+func NewWorker(d *Deps, sms *SMS) (*worker.Worker, error) {
 	return worker.New(worker.Config{
 		Redis:           d.Redis,
 		Queues:          d.Queues,
-		Handlers:        Handlers(d),
+		Handlers:        Handlers(d, sms),
 		ShutdownTimeout: d.Config.ShutdownTimeout,
 		Logger:          d.Logger,
 		Metrics:         d.Metrics,
 	})
+}
+
+// WorkerParts returns what `jobs worker` runs: the queue servers and, when
+// the sms queue is served, the SMS reconciler.
+func WorkerParts(d *Deps) ([]Process, *SMS, error) {
+	sms, err := NewSMS(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := NewWorker(d, sms)
+	if err != nil {
+		return nil, nil, err
+	}
+	parts := []Process{w}
+	for _, q := range d.Queues {
+		if q.Name == "sms" {
+			parts = append(parts, sms.Reconciler)
+		}
+	}
+	return parts, sms, nil
 }
 
 func isQueueMissing(err error) bool {

@@ -1,0 +1,68 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/sms"
+	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/smsjobs"
+	"github.com/salonworks/jobs/internal/twilio"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
+)
+
+// SMS is the sms queue's wiring: handlers, the reconciler and webhooks.
+type SMS struct {
+	Handlers   map[string]asynq.Handler
+	Reconciler *smsjobs.Reconciler
+	Webhooks   *smsjobs.Webhooks
+}
+
+// NewSMS builds the SMS provider chosen by SMS_PROVIDER and everything that
+// uses it.
+func NewSMS(d *Deps) (*SMS, error) {
+	cfg := d.Config
+	store := outbox.New(d.DB)
+	client := asynq.NewClientFromRedisClient(d.Redis)
+	var provider smsjobs.Provider
+	sender := "log"
+	switch cfg.SMSProvider {
+	case "twilio":
+		c, err := twilio.New(twilio.Config{
+			APIBase: cfg.TwilioAPIBase, AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
+			MessagingServiceSID: cfg.TwilioMessagingServiceSID, From: cfg.TwilioFrom,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("twilio: %w", err)
+		}
+		provider = smsjobs.Twilio{C: c}
+		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
+	default:
+		provider = smsjobs.LogProvider{Logger: d.Logger, Now: time.Now}
+	}
+	limiter, err := smsjobs.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
+	if err != nil {
+		return nil, err
+	}
+	s := &smsjobs.Sender{
+		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
+		Quiet: sms.QuietHours(cfg.SMSWindow()), PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+	}
+	disp := &smsjobs.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
+	return &SMS{
+		Handlers: map[string]asynq.Handler{
+			tasksms.KindSend:                  s,
+			tasksms.KindDispatchConfirmations: disp.Confirmations(),
+			tasksms.KindDispatchReviews:       disp.Reviews(),
+			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
+		},
+		Reconciler: &smsjobs.Reconciler{
+			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
+			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second,
+		},
+		Webhooks: &smsjobs.Webhooks{
+			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		},
+	}, nil
+}

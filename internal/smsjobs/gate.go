@@ -1,0 +1,102 @@
+package smsjobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/sms/outbox"
+)
+
+// mustWait puts a claimed row back when it may not go out now: outside the
+// salon's quiet-hours window (review and marketing texts), or over the
+// sender's rate. It reports whether the row waits; the task that will send
+// it is already scheduled.
+func (s *Sender) mustWait(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+	if m.Kind == outbox.KindReview || m.Category == outbox.CategoryMarketing {
+		loc, err := s.salonZone(ctx, m.SalonID)
+		if err != nil {
+			return true, s.putBack(ctx, m, err)
+		}
+		if !s.Quiet.Allowed(now, loc) {
+			return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
+		}
+	}
+	if s.Limiter != nil {
+		delay, err := s.Limiter.Wait(ctx)
+		if err != nil {
+			return true, s.putBack(ctx, m, err)
+		}
+		if delay > 0 {
+			return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
+		}
+	}
+	return false, nil
+}
+
+// waitUntil releases the row with its reason and schedules its send for at.
+// The current task then ends: the scheduled one carries the message.
+func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string, at time.Time) error {
+	if err := s.Store.Release(ctx, m.ID, reason, at); err != nil {
+		return fmt.Errorf("release sms %d: %w", m.ID, err)
+	}
+	task, err := NewSendTask(m.ID)
+	if err != nil {
+		return err
+	}
+	// A task ID per row and moment: a retry of this task schedules the
+	// same one, never a second.
+	id := fmt.Sprintf("%s:%d", SendTaskID(m.ID), at.Unix())
+	if cur, ok := asynq.GetTaskID(ctx); ok && cur == id {
+		// This very task was scheduled for that moment and runs a little
+		// early by this worker's clock: asynq would refuse the ID and the
+		// row would be left with no task. Retry this one instead.
+		return fmt.Errorf("sms %d woke before %s by this worker's clock; retrying", m.ID, at.UTC().Format(time.RFC3339))
+	}
+	_, err = s.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id), asynq.ProcessAt(at))
+	// asynq wraps ErrTaskIDConflict: compare with errors.Is.
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("schedule sms %d for %s: %w", m.ID, at.UTC().Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// salonZone is the salon's time zone; UTC when unset or unknown.
+func (s *Sender) salonZone(ctx context.Context, salonID int64) (*time.Location, error) {
+	var tz string
+	err := s.DB.QueryRow(ctx, `SELECT timezone FROM salons WHERE id = $1`, salonID).Scan(&tz)
+	if err != nil {
+		return nil, fmt.Errorf("read time zone of salon %d: %w", salonID, err)
+	}
+	loc, lerr := time.LoadLocation(tz)
+	if lerr != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
+// consentSkip returns the reason a claimed row must not go out, checked at
+// send time: the number opted out, or a marketing text to a customer who
+// has not consented.
+func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, error) {
+	out, err := s.Store.IsOptedOut(ctx, m.To)
+	if err != nil {
+		return "", fmt.Errorf("check opt-out of sms %d: %w", m.ID, err)
+	}
+	if out {
+		return outbox.SkipOptedOut, nil
+	}
+	if m.Category == outbox.CategoryMarketing && m.CustomerID != 0 {
+		var consent bool
+		err := s.DB.QueryRow(ctx, `SELECT marketing_consent FROM customers WHERE id = $1`, m.CustomerID).Scan(&consent)
+		if err != nil {
+			return "", fmt.Errorf("check consent of sms %d: %w", m.ID, err)
+		}
+		if !consent {
+			return outbox.SkipNoConsent, nil
+		}
+	}
+	return "", nil
+}
