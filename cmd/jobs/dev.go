@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/tasks"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 	"time"
 
 	"github.com/salonworks/jobs/internal/app"
@@ -41,11 +44,24 @@ where Postgres and Redis default to 127.0.0.1.`)
 			return fmt.Errorf("seed: %w", err)
 		}
 		logger.Info("demo salon loaded", "report", rep.String())
+		// Give the dispatchers a first run now rather than at their next
+		// tick, so the demo's texts show up at once.
+		client := asynq.NewClientFromRedisClient(d.Redis)
+		for _, kind := range []string{tasksms.KindDispatchConfirmations, tasksms.KindDispatchReviews, tasksms.KindDispatchCampaigns} {
+			task, err := tasks.NewTask(kind, nil)
+			if err == nil {
+				_, err = client.EnqueueContext(ctx, task)
+			}
+			if err != nil {
+				return fmt.Errorf("enqueue %s: %w", kind, err)
+			}
+		}
 	}
-	parts, _, err := app.WorkerParts(d)
+	parts, sms, err := app.WorkerParts(d)
 	if err != nil {
 		return err
 	}
+	d.Routes = append(d.Routes, sms.Webhooks.Routes)
 	entries, err := scheduler.Load(cfg.ScheduleFile)
 	if err != nil {
 		return err

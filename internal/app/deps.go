@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -28,6 +29,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	Queues  []queues.Queue
 	Started time.Time
+	// Routes add handlers (webhooks, the dashboard) to the process's HTTP
+	// server beside health and metrics.
+	Routes []func(*http.ServeMux)
 }
 
 // Needs says which connections a process opens.

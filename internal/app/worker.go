@@ -24,6 +24,9 @@ type Process interface {
 // HTTP server last, so probes answer during the drain.
 func Run(ctx context.Context, d *Deps, parts ...Process) error {
 	mux := httpapi.NewMux(d.Health(), d.Metrics.Registry)
+	for _, add := range d.Routes {
+		add(mux)
+	}
 	srv, err := httpapi.Listen(d.Config.HTTPAddr, mux, d.Logger)
 	if err != nil {
 		return err

@@ -36,8 +36,8 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	err = pgx.BeginFunc(ctx, d.DB, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			SELECT id, salon_id, body FROM campaigns
-			WHERE status IN ('scheduled', 'sending') AND send_at <= $1
-			  AND (status = 'scheduled' OR started_at < $1 - interval '1 minute' OR started_at IS NULL)
+			WHERE status IN ('scheduled', 'sending') AND send_at <= $1::timestamptz
+			  AND (status = 'scheduled' OR started_at < $1::timestamptz - interval '1 minute' OR started_at IS NULL)
 			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Now()).Scan(&id, &salonID, &body)
 		if err != nil {
 			return err

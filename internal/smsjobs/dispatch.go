@@ -39,7 +39,7 @@ func (d *Dispatcher) Confirmations() asynq.Handler {
 			FROM appointments a
 			JOIN customers c ON c.id = a.customer_id
 			JOIN salons s ON s.id = a.salon_id
-			WHERE a.status = 'booked' AND a.starts_at > $1 AND a.starts_at <= $1 + interval '24 hours'
+			WHERE a.status = 'booked' AND a.starts_at > $1::timestamptz AND a.starts_at <= $1::timestamptz + interval '24 hours'
 			ORDER BY a.id`, now)
 		if err != nil {
 			return fmt.Errorf("find appointments to confirm: %w", err)
@@ -75,7 +75,8 @@ func (d *Dispatcher) Reviews() asynq.Handler {
 			JOIN customers c ON c.id = a.customer_id
 			JOIN salons s ON s.id = a.salon_id
 			WHERE a.status = 'completed' AND s.review_link IS NOT NULL
-			  AND a.completed_at <= $1 - interval '30 minutes' AND a.completed_at >= $1 - interval '24 hours'
+			  AND a.completed_at <= $1::timestamptz - interval '30 minutes'
+			  AND a.completed_at >= $1::timestamptz - interval '24 hours'
 			ORDER BY a.id`, now)
 		if err != nil {
 			return fmt.Errorf("find appointments to review: %w", err)

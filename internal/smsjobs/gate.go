@@ -10,28 +10,35 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 )
 
-// mustWait puts a claimed row back when it may not go out now: outside the
-// salon's quiet-hours window (review and marketing texts), or over the
-// sender's rate. It reports whether the row waits; the task that will send
-// it is already scheduled.
-func (s *Sender) mustWait(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
-	if m.Kind == outbox.KindReview || m.Category == outbox.CategoryMarketing {
-		loc, err := s.salonZone(ctx, m.SalonID)
-		if err != nil {
-			return true, s.putBack(ctx, m, err)
-		}
-		if !s.Quiet.Allowed(now, loc) {
-			return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
-		}
+// quietHours puts a claimed review or marketing text back until the next
+// opening of the salon's sending window when now is outside it. It reports
+// whether the row waits; the task that will send it is already scheduled.
+func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+	if m.Kind != outbox.KindReview && m.Category != outbox.CategoryMarketing {
+		return false, nil
 	}
-	if s.Limiter != nil {
-		delay, err := s.Limiter.Wait(ctx)
-		if err != nil {
-			return true, s.putBack(ctx, m, err)
-		}
-		if delay > 0 {
-			return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
-		}
+	loc, err := s.salonZone(ctx, m.SalonID)
+	if err != nil {
+		return true, s.putBack(ctx, m, err)
+	}
+	if s.Quiet.Allowed(now, loc) {
+		return false, nil
+	}
+	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
+}
+
+// rateLimit takes the sender's next turn: it waits in place for a short
+// turn, or puts the row back and schedules it for a long one.
+func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+	if s.Limiter == nil {
+		return false, nil
+	}
+	delay, err := s.Limiter.Wait(ctx)
+	if err != nil {
+		return true, s.putBack(ctx, m, err)
+	}
+	if delay > 0 {
+		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
 	}
 	return false, nil
 }

@@ -106,9 +106,10 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	case err != nil:
 		return fmt.Errorf("claim sms %d: %w", id, err)
 	}
-	if wait, err := s.mustWait(ctx, m, now); err != nil || wait {
+	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
+	// Consent is checked now, at send time, not only when the row was made.
 	if skip, err := s.consentSkip(ctx, m); err != nil {
 		return s.putBack(ctx, m, err)
 	} else if skip != "" {
@@ -116,6 +117,9 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 			return fmt.Errorf("skip sms %d: %w", m.ID, err)
 		}
 		return nil
+	}
+	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
+		return err
 	}
 	sid, err := s.Provider.Send(ctx, m.To, m.Body, s.callbackURL(m.ID))
 	if err != nil {
