@@ -15,13 +15,19 @@ import (
 // passed is fanned out, in batches, to every customer of its salon with
 // marketing consent who has not opted out, one message per (campaign,
 // customer). The campaign moves scheduled → sending → sent with its counts;
-// a fan-out cut short resumes where it stopped on the next run.
+// a fan-out cut short resumes where it stopped on the next run. A campaign
+// that fails does not hold up the others: its error is returned once every
+// other due campaign has been fanned out.
 func (d *Dispatcher) Campaigns() asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		var errs []error
 		for {
 			done, err := d.nextCampaign(ctx)
-			if err != nil || done {
-				return err
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if done {
+				return errors.Join(errs...)
 			}
 		}
 	})
@@ -29,7 +35,8 @@ func (d *Dispatcher) Campaigns() asynq.Handler {
 
 // nextCampaign claims one due campaign (SKIP LOCKED, so concurrent
 // dispatchers share the work) and fans it out. done reports that no
-// campaign was due.
+// campaign was due, or that none could be claimed. A campaign that failed
+// was claimed just now (started_at), so the next call passes it over.
 func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	var id, salonID int64
 	var body string
@@ -49,7 +56,7 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 		return true, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("claim due campaign: %w", err)
+		return true, fmt.Errorf("claim due campaign: %w", err)
 	}
 	total, created, err := d.fanOut(ctx, id, salonID, sms.MarketingBody(body))
 	if err != nil {

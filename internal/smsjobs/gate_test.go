@@ -195,8 +195,11 @@ func TestQuietHoursWakeUpEarly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info == nil || info.State != asynq.TaskStateRetry && len(scheduled) == 0 {
-		t.Errorf("wake-up task %v, scheduled %v: the row has no task left to send it", info, taskIDs(scheduled))
+	if info == nil {
+		t.Fatalf("wake-up task %s not found: %v", wake, err)
+	}
+	if info.State != asynq.TaskStateRetry && len(scheduled) == 0 {
+		t.Errorf("wake-up task %s is %s and nothing is scheduled (%v): the row has no task left to send it", wake, info.State, taskIDs(scheduled))
 	}
 }
 

@@ -35,9 +35,15 @@ func NewLimiter(rdb redis.UniversalClient, sender string, perSecond float64) (*L
 	return &Limiter{rl: redis_rate.NewLimiter(rdb), key: "jobs:sms:rate:" + sender, limit: limit, MaxWait: 2 * time.Second}, nil
 }
 
-// Wait takes a turn, sleeping up to MaxWait for it. It returns 0 when the
-// caller may send now, or how long to wait when that is longer.
+// Wait takes a turn, sleeping up to MaxWait in all for it. It returns 0
+// when the caller may send now, or how long to wait when that is longer.
+//
+// Turns are not queued: every waiter is told the next free turn, and only
+// one gets it, so a waiter may lose again and again. The MaxWait bound is
+// on the whole wait, not on each sleep, or a crowd of waiters would hold
+// workers until their tasks time out.
 func (l *Limiter) Wait(ctx context.Context) (time.Duration, error) {
+	deadline := time.Now().Add(l.MaxWait)
 	for {
 		res, err := l.rl.Allow(ctx, l.key, l.limit)
 		if err != nil {
@@ -46,8 +52,8 @@ func (l *Limiter) Wait(ctx context.Context) (time.Duration, error) {
 		if res.Allowed > 0 {
 			return 0, nil
 		}
-		if res.RetryAfter > l.MaxWait {
-			return res.RetryAfter, nil
+		if time.Now().Add(res.RetryAfter).After(deadline) {
+			return max(res.RetryAfter, l.MaxWait), nil
 		}
 		select {
 		case <-ctx.Done():

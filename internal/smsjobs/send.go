@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -143,7 +144,9 @@ func (s *Sender) callbackURL(id int64) string {
 	if s.PublicBaseURL == "" {
 		return ""
 	}
-	return s.PublicBaseURL + "/webhooks/twilio/status?" + url.Values{"message_id": {strconv.FormatInt(id, 10)}}.Encode()
+	// PUBLIC_BASE_URL may end in a slash: "//webhooks/…" would be
+	// redirected by the mux, and Twilio does not follow redirects.
+	return strings.TrimRight(s.PublicBaseURL, "/") + "/webhooks/twilio/status?" + url.Values{"message_id": {strconv.FormatInt(id, 10)}}.Encode()
 }
 
 // putBack returns a claimed row to pending after an error, so the task's

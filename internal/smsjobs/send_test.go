@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/internal/twilio/twiliofake"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // t0 is the send tests' fixed clock: a Tuesday afternoon in New York.
@@ -249,4 +254,71 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSendInline: the inline form of sms:send stores its message under the
+// producer's key, once; a repeat of the task sends nothing more.
+func TestSendInline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550451"
+	payload := []byte(fmt.Sprintf(`{"to":%q,"body":"Your nails are ready!","salon_id":%d,"category":"transactional","idempotency_key":"order-77"}`, to, salon))
+	for range 2 {
+		if err := f.sender().ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
+			t.Fatalf("ProcessTask(inline) = %v", err)
+		}
+	}
+	if n := len(f.fake.SentTo(to)); n != 1 {
+		t.Errorf("fake holds %d messages, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM sms_messages WHERE idempotency_key = 'api:order-77' AND status = 'sent' AND kind = 'adhoc'`); n != 1 {
+		t.Errorf("%d sent rows under api:order-77, want 1", n)
+	}
+	bad := asynq.NewTask(tasksms.KindSend, []byte(`{"to":"+15555550451"}`))
+	if err := f.sender().ProcessTask(context.Background(), bad); !taskerr.IsPermanent(err) {
+		t.Errorf("ProcessTask(incomplete inline) = %v, want permanent", err)
+	}
+}
+
+// TestLogProvider: SMS_PROVIDER=log takes rows through the same states and
+// logs the masked number, never the body.
+func TestLogProvider(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550452"
+	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))
+	s := f.sender()
+	s.Provider = LogProvider{Logger: logger, Now: f.clock.Now}
+	if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	m := f.get(t, id)
+	if m.Status != outbox.StatusSent || !strings.HasPrefix(m.TwilioSID, "LOG") {
+		t.Errorf("row = %s with SID %q, want sent with a LOG… SID", m.Status, m.TwilioSID)
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if !strings.Contains(out, "sms sent to the log") || strings.Contains(out, to) || strings.Contains(out, "see you soon") {
+		t.Errorf("log = %s; want the send logged, without the number or the body", out)
+	}
+	if len(f.fake.Messages()) != 0 {
+		t.Error("the log provider reached Twilio")
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -2,9 +2,11 @@ package smsjobs
 
 import (
 	"encoding/xml"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salonworks/jobs/internal/redact"
@@ -40,7 +42,9 @@ func (w *Webhooks) signed(next http.Handler) http.Handler {
 			http.Error(rw, "bad form", http.StatusBadRequest)
 			return
 		}
-		url := w.PublicBaseURL + r.URL.RequestURI()
+		// PUBLIC_BASE_URL may end in a slash; the callback URLs do not
+		// (see Sender.callbackURL).
+		url := strings.TrimRight(w.PublicBaseURL, "/") + r.URL.RequestURI()
 		if w.AuthToken == "" || !twilio.ValidateSignature(w.AuthToken, url, r.PostForm, r.Header.Get("X-Twilio-Signature")) {
 			w.Logger.Warn("twilio webhook refused: bad or missing signature", "path", r.URL.Path, "remote", r.RemoteAddr)
 			http.Error(rw, "invalid signature", http.StatusForbidden)
@@ -59,6 +63,13 @@ func (w *Webhooks) status(rw http.ResponseWriter, r *http.Request) {
 		changed, err = w.Store.ApplyStatusByID(r.Context(), id, sid, status, code, w.Now())
 	} else {
 		changed, err = w.Store.ApplyStatus(r.Context(), sid, status, code, w.Now())
+	}
+	if errors.Is(err, outbox.ErrUnknownTwilioStatus) {
+		// A status this daemon does not rank changes nothing; a 5xx would
+		// only make Twilio report a failing webhook every time.
+		w.Logger.Warn("twilio status not recognised, ignored", "sid", sid, "status", status)
+		rw.WriteHeader(http.StatusNoContent)
+		return
 	}
 	if err != nil {
 		w.Logger.Error("apply twilio status", "sid", sid, "status", status, "err", err)
