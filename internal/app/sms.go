@@ -59,7 +59,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		},
 		Reconciler: &smsjobs.Reconciler{
 			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
-			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second,
+			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &smsjobs.Webhooks{
 			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,

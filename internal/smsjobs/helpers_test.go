@@ -122,7 +122,7 @@ func (f *fixture) dispatcher() *Dispatcher {
 func (f *fixture) reconciler() *Reconciler {
 	return &Reconciler{
 		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
-		Logger: f.logger, Now: f.clock.Now, Skew: 5 * time.Second,
+		Logger: f.logger, Now: f.clock.Now, Skew: 5 * time.Second, Tasks: f.insp,
 	}
 }
 

@@ -2,8 +2,11 @@ package smsjobs
 
 import (
 	"context"
+	"strconv"
+
 	"errors"
 	"fmt"
+	"github.com/hibiken/asynq"
 	"log/slog"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/queues"
 )
 
 // Reconciler settles sends whose outcome was lost, and rows that lost
@@ -38,6 +42,10 @@ type Reconciler struct {
 	Interval time.Duration
 	// Skew is subtracted from the claim time when looking a send up.
 	Skew time.Duration
+	// Tasks looks tasks up (asynq.Inspector); optional.
+	Tasks interface {
+		GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
+	}
 
 	stop, done chan struct{}
 }
@@ -76,16 +84,22 @@ func (r *Reconciler) Shutdown() {
 
 const reconcileLock = "jobs:sms:reconciler"
 
+// unlockScript deletes the lock only while it is still this pass's.
+var unlockScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0`)
+
 // Pass runs one reconciliation, unless another worker is running one.
 func (r *Reconciler) Pass(ctx context.Context) error {
 	if r.Grace <= 0 {
 		r.Grace = 10 * time.Minute
 	}
-	ok, err := r.Redis.SetNX(ctx, reconcileLock, "1", 5*time.Minute).Result()
+	token := strconv.FormatInt(time.Now().UnixNano(), 36)
+	ok, err := r.Redis.SetNX(ctx, reconcileLock, token, 5*time.Minute).Result()
 	if err != nil || !ok {
 		return err
 	}
-	defer r.Redis.Del(context.WithoutCancel(ctx), reconcileLock)
+	defer unlockScript.Run(context.WithoutCancel(ctx), r.Redis, []string{reconcileLock}, token)
 	now := r.Now()
 	stuck, err := r.Store.ListStuckSending(ctx, now.Add(-outbox.StuckAfter), 500)
 	if err != nil {
@@ -146,29 +160,56 @@ func (r *Reconciler) settle(ctx context.Context, m outbox.Message, now time.Time
 	return nil
 }
 
-// sweepPending re-enqueues pending rows nobody has touched for a while
-// (a dispatcher that died between storing rows and enqueuing them).
+// sweepPending re-enqueues pending rows nobody has touched for a while (a
+// dispatcher that died between storing rows and enqueuing them) under the
+// row's own task ID. When that task still exists but is finished
+// (completed or archived, kept for a day), a task named for the idle
+// episode (the row's last update) is added instead; the claim makes sure
+// only one task ever sends.
 func (r *Reconciler) sweepPending(ctx context.Context, now time.Time) error {
 	rows, err := r.DB.Query(ctx, `
-		SELECT id FROM sms_messages
+		SELECT id, updated_at FROM sms_messages
 		WHERE status = 'pending' AND updated_at < $1 AND (send_after IS NULL OR send_after < $1)
 		ORDER BY id LIMIT 1000`, now.Add(-outbox.StuckAfter))
 	if err != nil {
 		return fmt.Errorf("list idle pending sms: %w", err)
 	}
-	var ids []int64
+	type idle struct {
+		id      int64
+		updated time.Time
+	}
+	var list []idle
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var i idle
+		if err := rows.Scan(&i.id, &i.updated); err != nil {
 			rows.Close()
 			return err
 		}
-		ids = append(ids, id)
+		list = append(list, i)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	d := Dispatcher{Enqueue: r.Enqueue, EnqueueWorkers: 8}
-	return d.enqueueSends(ctx, ids)
+	for _, i := range list {
+		task, err := NewSendTask(i.id)
+		if err != nil {
+			return err
+		}
+		_, err = r.Enqueue.EnqueueContext(ctx, task)
+		if errors.Is(err, asynq.ErrTaskIDConflict) && r.Tasks != nil {
+			info, ierr := r.Tasks.GetTaskInfo(queues.SMS, SendTaskID(i.id))
+			if ierr == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived) {
+				id := fmt.Sprintf("%s:sweep:%d", SendTaskID(i.id), i.updated.UnixMicro())
+				_, err = r.Enqueue.EnqueueContext(ctx, task, taskIDOption(id))
+			}
+		}
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("re-enqueue idle sms %d: %w", i.id, err)
+		}
+	}
+	if len(list) > 0 {
+		r.Logger.Info("idle pending sms re-enqueued", "count", len(list))
+	}
+	return nil
 }

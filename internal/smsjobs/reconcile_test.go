@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,31 @@ func TestReconcileSweepsPendingRows(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("pending tasks = %v, want %v", got, want)
+	}
+}
+
+// TestReconcileSweepsRowWhoseTaskIsFinished: a pending row whose own task
+// is archived (kept a day) gets a task named for its idle episode, once.
+func TestReconcileSweepsRowWhoseTaskIsFinished(t *testing.T) {
+	t.Parallel()
+	later := time.Now().Add(time.Hour).Truncate(time.Second)
+	f := newFixture(t, later)
+	salon := f.salon(t, "Midtown", "America/New_York")
+	customer := f.customer(t, salon, "+15555550407", true)
+	id := f.message(t, salon, customer, outbox.KindConfirmation, "+15555550407")
+	if _, err := f.client.Enqueue(sendTask(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.insp.ArchiveTask(smsQueue, SendTaskID(id)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := f.reconciler().Pass(context.Background()); err != nil {
+			t.Fatalf("Pass() = %v", err)
+		}
+	}
+	got := f.pendingTaskIDs(t)
+	if len(got) != 1 || !strings.HasPrefix(got[0], SendTaskID(id)+":sweep:") {
+		t.Errorf("pending tasks = %v, want one sweep task for row %d", got, id)
 	}
 }
