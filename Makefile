@@ -12,18 +12,23 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export DATABASE_URL ?= postgres://jobs:jobs@127.0.0.1:5432/jobs?sslmode=disable
 export TEST_DATABASE_URL ?= postgres://jobs:jobs@127.0.0.1:5432/jobs_test?sslmode=disable
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+# The dashboard's development login, dev / dev (a bcrypt hash, as
+# ADMIN_USERS requires; $$ is a literal $ for make). Never used outside `make dev`.
+DEV_ADMIN_USERS ?= dev:admin:$$2a$$12$$1y9kFaK/SDVlMCXh5q8R7e7WM/ZDby8f7jvw6OP26Fl0lFBj4UBtC
 
 .PHONY: dev test build services lint bench schema clean
 
 ## dev: start Redis and Postgres, migrate, load the demo salon, run `jobs dev` on :8080
+## (dashboard at http://localhost:8080/admin/queues, user dev, password dev)
 dev: services build
-	$(BIN) dev --seed
+	ADMIN_USERS='$(DEV_ADMIN_USERS)' $(BIN) dev --seed
 
 ## test: vet, staticcheck and every test (real Redis and Postgres) with the race detector
 test: services
 	go vet ./...
 	go run $(STATICCHECK) ./...
 	go test -race -count=1 -timeout 20m ./...
+	bash internal/admin/browser/run.sh
 
 ## build: the static binary the Dockerfile builds, into bin/jobs
 build:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/admin"
 	"github.com/salonworks/jobs/tasks"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 	"time"
@@ -18,7 +19,8 @@ func runDev(ctx context.Context, e env, args []string) error {
 database, optionally loads the demo salon, then runs the worker and the
 scheduler with the
 local providers (SMS and email to the log, files in LOCAL_STORAGE_DIR) and
-serves health and metrics on HTTP_ADDR. APP_ENV defaults to development,
+serves health, metrics, the dashboard (/admin/queues, users from
+ADMIN_USERS) and the Twilio webhooks on HTTP_ADDR. APP_ENV defaults to development,
 where Postgres and Redis default to 127.0.0.1.`)
 	seed := fs.Bool("seed", false, "load the demo salon before starting (idempotent)")
 	if err := parse(fs, args); err != nil {
@@ -62,6 +64,18 @@ where Postgres and Redis default to 127.0.0.1.`)
 		return err
 	}
 	d.Routes = append(d.Routes, sms.Webhooks.Routes)
+	dash, err := admin.New(admin.Config{Redis: cfg.AsynqRedis(), Users: cfg.Admins(), PrometheusURL: cfg.PrometheusURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer dash.Close()
+	if err := admin.RegisterChartMetrics(d.Metrics.Registry, asynq.NewInspectorFromRedisClient(d.Redis), logger); err != nil {
+		return err
+	}
+	d.Routes = append(d.Routes, dash.Register)
+	if len(cfg.Admins()) == 0 {
+		logger.Warn("ADMIN_USERS is empty: nobody can sign in to the dashboard; create a user with `jobs admin hash-password`")
+	}
 	entries, err := scheduler.Load(cfg.ScheduleFile)
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ func commands() []command {
 		{"worker", "run the queue servers (WORKER_QUEUES selects a subset)", runWorker},
 		{"scheduler", "run the leader-elected periodic scheduler (run two for high availability)", runScheduler},
 		{"schedules", "print the schedule entries with their next run times and the leader", runSchedules},
+		{"admin", "serve the operators' dashboard at /admin/queues (admin hash-password makes an ADMIN_USERS hash)", runAdmin},
 		{"dev", "run worker and health in one process with local providers; --seed loads the demo salon", runDev},
 		{"migrate", "apply the embedded SQL migrations (up, default) or list them (status)", runMigrate},
 		{"seed", "load the demo salon into the configured database (idempotent)", runSeed},
