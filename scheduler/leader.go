@@ -69,12 +69,3 @@ func (l *lease) release(ctx context.Context) error {
 	l.until = time.Time{}
 	return releaseScript.Run(ctx, l.rdb, []string{l.key}, l.id).Err()
 }
-
-// holder returns the ID of the current leader, or "".
-func holder(ctx context.Context, rdb redis.UniversalClient, key string) (string, error) {
-	id, err := rdb.Get(ctx, key).Result()
-	if err == redis.Nil {
-		return "", nil
-	}
-	return id, err
-}
