@@ -30,7 +30,9 @@ func outcome(ctx context.Context, err error, retried, maxRetry int, stopping boo
 	case taskerr.IsPermanent(err):
 		return OutcomeArchived
 	}
-	if _, ok := taskerr.AsRateLimit(err); ok && retried < maxRetry {
+	if _, ok := taskerr.AsRateLimit(err); ok {
+		// Rescheduled without spending a retry, on the last attempt too
+		// (continueRateLimited).
 		return OutcomeRateLimited
 	}
 	if retried >= maxRetry {

@@ -77,8 +77,9 @@ func New(cfg Config) (*Worker, error) {
 	for i := len(cfg.Middleware) - 1; i >= 0; i-- {
 		handler = cfg.Middleware[i](handler)
 	}
+	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	for _, q := range cfg.Queues {
-		h := observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler)
+		h := continueRateLimited(q, client)(observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler))
 		srv := asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
 			Concurrency:       q.Concurrency,
 			Queues:            map[string]int{q.Name: 1},

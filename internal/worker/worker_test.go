@@ -188,6 +188,35 @@ func TestFailurePolicy(t *testing.T) {
 			t.Errorf("retried = %d, want 0: rate limits must not count", info.Retried)
 		}
 	})
+	t.Run("rate limit on the last attempt does not archive", func(t *testing.T) {
+		// Fails until its retries are spent, then is rate limited on its
+		// last attempt, then succeeds: it must be continued, not archived.
+		var calls atomic.Int32
+		c := asynq.NewClientFromRedisClient(r.Client)
+		handlersLate := map[string]asynq.Handler{"test:late-limit": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			switch n := calls.Add(1); {
+			case n <= 2:
+				return errors.New("flaky")
+			case n == 3:
+				return taskerr.RateLimited(time.Second, errors.New("429"))
+			default:
+				return nil
+			}
+		})}
+		q2 := testQueue("lastlimit", 1, 2)
+		startWorker(t, r, []queues.Queue{q2}, handlersLate)
+		info := enqueue(t, c, q2, "test:late-limit")
+		cont := waitState(t, insp, q2.Name, info.ID+":rl", asynq.TaskStateCompleted, 30*time.Second)
+		if got := calls.Load(); got != 4 {
+			t.Errorf("attempts = %d, want 4 (2 failures, 1 rate limited, 1 success)", got)
+		}
+		if cont.MaxRetry != 0 {
+			t.Errorf("continuation has %d retries, want 0 (none were left)", cont.MaxRetry)
+		}
+		if orig, err := insp.GetTaskInfo(q2.Name, info.ID); err == nil && orig.State == asynq.TaskStateArchived {
+			t.Errorf("original task archived: %s", orig.LastErr)
+		}
+	})
 	t.Run("outcomes counted", func(t *testing.T) {
 		for _, tc := range []struct {
 			kind, outcome string

@@ -1,0 +1,43 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/queues"
+)
+
+// continueRateLimited keeps the promise that a rate limit never spends a
+// retry on a task's last attempt too. asynq does not count a rate-limited
+// attempt (IsFailure), but it archives any failing attempt of a task whose
+// retries are already spent. So on that last attempt the task is
+// continued instead: a copy is scheduled after the delay, with no retries
+// left (as before), and this attempt ends without error.
+func continueRateLimited(q queues.Queue, client *asynq.Client) func(asynq.Handler) asynq.Handler {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			err := next.ProcessTask(ctx, t)
+			rl, limited := taskerr.AsRateLimit(err)
+			if !limited {
+				return err
+			}
+			retried, _ := asynq.GetRetryCount(ctx)
+			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			if retried < maxRetry {
+				return err
+			}
+			id, _ := asynq.GetTaskID(ctx)
+			cont := asynq.NewTask(t.Type(), t.Payload())
+			_, cerr := client.EnqueueContext(ctx, cont,
+				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(q.Retention),
+				asynq.ProcessIn(rl.Delay), asynq.TaskID(id+":rl"))
+			if cerr != nil && !errors.Is(cerr, asynq.ErrTaskIDConflict) {
+				return fmt.Errorf("%w; continuing the task failed: %v", err, cerr)
+			}
+			return nil
+		})
+	}
+}
