@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure Redis and PostgreSQL are installed, running on 127.0.0.1, and
+# Makes sure Redis, PostgreSQL and Node.js are installed, running on 127.0.0.1, and
 # that the local role and databases jobs uses exist. Used by `make dev` and
 # `make test`; safe to run again and again. On a fresh Debian machine it
 # installs the two servers with apt-get (as root, or through sudo).
@@ -20,6 +20,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# Node.js runs the SES emulator and the browser test (playwright-core needs 20+).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	as_root apt-get update -qq

@@ -15,7 +15,7 @@ import (
 // Handlers returns the handler of every kind this build processes. It is the
 // one place where kinds meet their handlers; a kind missing here is archived
 // by the worker with "no handler for kind".
-func Handlers(d *Deps, sms *SMS) map[string]asynq.Handler {
+func Handlers(d *Deps, sms *SMS, mail *Email) map[string]asynq.Handler {
 	h := map[string]asynq.Handler{
 		synctasks.KindAPICall: apicall.New(d.Config.APIBaseURL, d.Config.APIKey, "salonworks-jobs/"+version.String()),
 
@@ -23,7 +23,8 @@ func Handlers(d *Deps, sms *SMS) map[string]asynq.Handler {
 		salon.KindResetQueue:     &maintenance.ResetQueue{Pool: d.DB, Logger: d.Logger, Now: time.Now},
 		synctasks.KindDailyStats: &maintenance.DailyStats{Pool: d.DB, Logger: d.Logger, Now: time.Now},
 	}
-	// sms:send and the three dispatchers.
+	// sms:send and the three dispatchers; email:send.
 	maps.Copy(h, sms.Handlers)
+	maps.Copy(h, mail.Handlers)
 	return h
 }

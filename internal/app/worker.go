@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/httpapi"
 	"github.com/salonworks/jobs/internal/worker"
+	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/scheduler"
 )
 
@@ -61,32 +62,40 @@ func Run(ctx context.Context, d *Deps, parts ...Process) error {
 }
 
 // NewWorker builds the queue servers of d.Queues with every handler.
-func NewWorker(d *Deps, sms *SMS) (*worker.Worker, error) {
+func NewWorker(d *Deps, sms *SMS, mail *Email) (*worker.Worker, error) {
 	return worker.New(worker.Config{
 		Redis:           d.Redis,
 		Queues:          d.Queues,
-		Handlers:        Handlers(d, sms),
+		Handlers:        Handlers(d, sms, mail),
 		ShutdownTimeout: d.Config.ShutdownTimeout,
 		Logger:          d.Logger,
 		Metrics:         d.Metrics,
 	})
 }
 
-// WorkerParts returns what `jobs worker` runs: the queue servers and, when
-// the sms queue is served, the SMS reconciler.
+// WorkerParts returns what `jobs worker` runs: the queue servers, the SMS
+// reconciler when the sms queue is served, and the email sweeper when the
+// emails queue is.
 func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 	sms, err := NewSMS(d)
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := NewWorker(d, sms)
+	mail, err := NewEmail(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := NewWorker(d, sms, mail)
 	if err != nil {
 		return nil, nil, err
 	}
 	parts := []Process{w}
 	for _, q := range d.Queues {
-		if q.Name == "sms" {
+		switch q.Name {
+		case queues.SMS:
 			parts = append(parts, sms.Reconciler)
+		case queues.Emails:
+			parts = append(parts, mail.Sweeper)
 		}
 	}
 	return parts, sms, nil
