@@ -16,7 +16,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # ADMIN_USERS requires; $$ is a literal $ for make). Never used outside `make dev`.
 DEV_ADMIN_USERS ?= dev:admin:$$2a$$12$$1y9kFaK/SDVlMCXh5q8R7e7WM/ZDby8f7jvw6OP26Fl0lFBj4UBtC
 
-.PHONY: dev test build services lint bench schema clean
+.PHONY: dev test build services lint bench schema clean cdk
 
 ## dev: start Redis and Postgres, migrate, load the demo salon, run `jobs dev` on :8080
 ## (dashboard at http://localhost:8080/admin/queues, user dev, password dev)
@@ -29,6 +29,7 @@ test: services
 	go run $(STATICCHECK) ./...
 	go test -race -count=1 -timeout 20m ./...
 	bash internal/admin/browser/run.sh
+	bash deploy/cdk/test.sh
 
 ## build: the static binary the Dockerfile builds, into bin/jobs
 build:
@@ -49,6 +50,10 @@ bench: services
 ## schema: regenerate tasks/schema/*.json from the payload structs
 schema:
 	go generate ./tasks/schema
+
+## cdk: test the CDK app (deploy/cdk) and the drift guard against its template
+cdk:
+	bash deploy/cdk/test.sh
 
 clean:
 	rm -rf bin

@@ -28,5 +28,12 @@ the rest to their queue.`)
 	if err != nil {
 		return err
 	}
+	if cfg.MetricsEMF {
+		p, err := app.NewEMF(d, e.stderr)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, p)
+	}
 	return app.Run(ctx, d, parts...)
 }

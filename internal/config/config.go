@@ -87,6 +87,9 @@ type Config struct {
 	AdminUsers        string `envconfig:"ADMIN_USERS" secret:"admin" required_when:"jobs admin in production or staging" desc:"comma-separated name:role:bcrypt-hash, role admin or viewer (write $$ for $ in compose files)"`
 	PrometheusURL     string `envconfig:"PROMETHEUS_URL" desc:"Prometheus the dashboard reads charts from"`
 	AllowLogProviders bool   `envconfig:"ALLOW_LOG_PROVIDERS" default:"false" desc:"allow SMS_PROVIDER=log, EMAIL_PROVIDER=log and STORAGE=local in production or staging"`
+
+	// Metrics.
+	MetricsEMF bool `envconfig:"METRICS_EMF" default:"false" desc:"jobs worker also writes each queue's pending count and latency to the log once a minute in CloudWatch's embedded metric format (ECS scales the workers on it)"`
 }
 
 // App environments (APP_ENV).
