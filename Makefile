@@ -29,6 +29,7 @@ test: services
 	go run $(STATICCHECK) ./...
 	go test -race -count=1 -timeout 20m ./...
 	bash internal/admin/browser/run.sh
+	bash internal/ingest/node/run.sh
 	bash deploy/cdk/test.sh
 
 ## build: the static binary the Dockerfile builds, into bin/jobs
@@ -46,6 +47,7 @@ lint:
 ## bench: plain asynq against `jobs worker` on the same Redis; see docs/benchmarks.md
 bench: services
 	go test -run '^$$' -bench . -benchtime 1x -count 1 ./internal/bench/ -args -tasks 50000
+	go test -run '^$$' -bench Ingest -benchtime 1x ./internal/ingest/ -args -ingest-rounds 5
 
 ## schema: regenerate tasks/schema/*.json from the payload structs
 schema:

@@ -29,6 +29,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	Queues  []queues.Queue
 	Started time.Time
+	// IngestLag reports the ingest bridge's lag for /health/ready; set by
+	// WorkerParts when the bridge runs.
+	IngestLag func(context.Context) (int64, error)
 	// Routes add handlers (webhooks, the dashboard) to the process's HTTP
 	// server beside health and metrics.
 	Routes []func(*http.ServeMux)

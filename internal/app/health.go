@@ -29,8 +29,9 @@ func (d *Deps) Health() *httpapi.Health {
 			}
 			return total, nil
 		},
-		Version: version.String(),
-		Started: d.Started,
+		Version:   version.String(),
+		Started:   d.Started,
+		IngestLag: d.IngestLag,
 	}
 	if d.DB == nil {
 		return h

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/httpapi"
+	"github.com/salonworks/jobs/internal/ingest"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/scheduler"
@@ -97,6 +98,21 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 		case queues.Emails:
 			parts = append(parts, mail.Sweeper)
 		}
+	}
+	if d.Config.IngestEnabled {
+		bridge, err := ingest.New(ingest.Config{
+			Redis:    d.Redis,
+			Group:    d.Config.RedisStreamConsumerGroup,
+			Logger:   d.Logger.With("component", "ingest"),
+			Registry: d.Metrics.Registry,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		// Started last and stopped first: no entry is taken while the
+		// queue servers stop.
+		parts = append(parts, bridge)
+		d.IngestLag = bridge.Lag
 	}
 	return parts, sms, nil
 }

@@ -46,6 +46,7 @@ type Config struct {
 	RedisDB                  int    `envconfig:"REDIS_DB" default:"0" desc:"Redis database, 0 to 15"`
 	RedisTLS                 bool   `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS 1.2+ (ElastiCache in-transit encryption)"`
 	RedisStreamConsumerGroup string `envconfig:"REDIS_STREAM_CONSUMER_GROUP" default:"jobs-workers" desc:"consumer group of the jobs:ingest stream"`
+	IngestEnabled            bool   `envconfig:"INGEST_ENABLED" default:"true" desc:"run the ingest bridge (Redis Stream jobs:ingest to the queues) in jobs worker and jobs dev"`
 
 	// Process.
 	AppEnv          string        `envconfig:"APP_ENV" default:"production" desc:"production, staging, development or test; development and test get local defaults"`

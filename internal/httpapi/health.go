@@ -19,6 +19,10 @@ type Health struct {
 	Redis func(ctx context.Context) error
 	// Pending counts pending tasks across the served queues.
 	Pending func(ctx context.Context) (int, error)
+	// IngestLag counts the jobs:ingest entries not yet delivered to the
+	// ingest consumer group; nil when the process runs no bridge. It is
+	// informational: a lag does not make the process unready.
+	IngestLag func(ctx context.Context) (int64, error)
 	// Startup reports whether the process finished starting: configuration
 	// valid and every migration applied.
 	Startup func(ctx context.Context) error
@@ -35,6 +39,7 @@ type CheckResult struct {
 	Status      string `json:"status"`
 	Latency     string `json:"latency,omitempty"`
 	PendingJobs *int   `json:"pendingJobs,omitempty"`
+	Lag         *int64 `json:"lag,omitempty"`
 	Error       string `json:"error,omitempty"`
 }
 
@@ -115,6 +120,18 @@ func (h *Health) Ready(ctx context.Context) Report {
 				res = CheckResult{Status: "down", Error: err.Error()}
 			}
 			set("queue", res)
+		}()
+	}
+	if h.IngestLag != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := h.IngestLag(ctx)
+			res := CheckResult{Status: "up", Lag: &n}
+			if err != nil {
+				res = CheckResult{Status: "down", Error: err.Error()}
+			}
+			set("ingest", res)
 		}()
 	}
 	wg.Wait()

@@ -1,0 +1,227 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// batchTimeout bounds the processing of one batch. It stays well under
+// DefaultClaimIdle so a live bridge's entries are not claimed from it.
+const batchTimeout = 30 * time.Second
+
+// Bridge moves entries from the jobs:ingest stream into asynq queues. It
+// implements app.Process: Start, then Shutdown.
+type Bridge struct {
+	cfg     Config
+	rdb     redis.UniversalClient
+	client  *asynq.Client
+	closeFn func() error
+	metrics *instruments
+
+	cancel   context.CancelFunc
+	done     chan struct{}
+	once     sync.Once
+	inflight chan struct{} // one token per batch being processed
+	batches  sync.WaitGroup
+}
+
+// New checks cfg and registers the metrics; nothing runs until Start.
+func New(cfg Config) (*Bridge, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches)}
+	b.metrics, err = newInstruments(b)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Start creates the consumer group when it is missing and starts reading.
+// A bridge starts once.
+func (b *Bridge) Start() error {
+	if b.done != nil {
+		return errors.New("ingest: bridge already started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.ensureGroup(ctx); err != nil {
+		return err
+	}
+	enq, closeFn, err := enqueueClient(b.rdb)
+	if err != nil {
+		return err
+	}
+	b.client = asynq.NewClientFromRedisClient(enq)
+	b.closeFn = closeFn
+	runCtx, stop := context.WithCancel(context.Background())
+	b.cancel = stop
+	b.done = make(chan struct{})
+	go b.run(runCtx)
+	b.cfg.Logger.Info("ingest bridge started", "stream", Stream, "group", b.cfg.Group, "consumer", b.cfg.Consumer)
+	return nil
+}
+
+// Shutdown stops reading, lets the batch in hand finish (at most
+// batchTimeout; what it leaves pending is claimed by another bridge after
+// ClaimIdle) and releases the bridge's connections. The consumer stays in
+// the group: its pending list must survive it.
+func (b *Bridge) Shutdown() {
+	b.once.Do(func() {
+		if b.cancel != nil {
+			b.cancel()
+			<-b.done
+		}
+		if b.closeFn != nil {
+			if err := b.closeFn(); err != nil {
+				b.cfg.Logger.Warn("ingest: close enqueue client", "err", err.Error())
+			}
+		}
+		b.metrics.unregister()
+		b.cfg.Logger.Info("ingest bridge stopped", "consumer", b.cfg.Consumer)
+	})
+}
+
+// ensureGroup creates the group from ID 0 (the stream's whole backlog) and
+// the stream itself when missing.
+func (b *Bridge) ensureGroup(ctx context.Context) error {
+	err := b.rdb.XGroupCreateMkStream(ctx, Stream, b.cfg.Group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create consumer group %s on %s: %w", b.cfg.Group, Stream, err)
+	}
+	return nil
+}
+
+// run is the bridge's loop until ctx ends: now and then claim idle entries
+// and remove idle consumers; read new entries; now and then trim.
+func (b *Bridge) run(ctx context.Context) {
+	defer close(b.done)
+	defer b.batches.Wait()
+	var nextClaim time.Time // claim at once: a predecessor may have died holding entries
+	nextTrim := time.Now().Add(b.cfg.TrimInterval)
+	pause := time.Duration(0)
+	for ctx.Err() == nil {
+		var err error
+		if !time.Now().Before(nextClaim) {
+			if err = b.claim(ctx); err == nil {
+				nextClaim = time.Now().Add(b.cfg.ClaimInterval)
+				if perr := b.pruneConsumers(ctx); perr != nil && ctx.Err() == nil {
+					b.cfg.Logger.Warn("ingest: prune consumers", "err", perr.Error())
+				}
+			}
+		}
+		if err == nil {
+			err = b.readNew(ctx)
+		}
+		if err == nil && ctx.Err() == nil && !time.Now().Before(nextTrim) {
+			if _, terr := b.Trim(ctx); terr != nil && ctx.Err() == nil {
+				b.cfg.Logger.Warn("ingest: trim stream", "err", terr.Error())
+			}
+			nextTrim = time.Now().Add(b.cfg.TrimInterval)
+		}
+		if err == nil || ctx.Err() != nil {
+			pause = 0
+			continue
+		}
+		// Redis is down or refusing: back off, up to 10 s, and go on.
+		pause = min(max(2*pause, 100*time.Millisecond), 10*time.Second)
+		b.cfg.Logger.Error("ingest: read or claim entries", "err", err.Error(), "retry_in", pause.String())
+		if isNoGroup(err) {
+			if gerr := b.ensureGroup(ctx); gerr != nil {
+				b.cfg.Logger.Error("ingest: recreate consumer group", "err", gerr.Error())
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+	}
+}
+
+// readNew reads one batch of never-delivered entries and processes it.
+func (b *Bridge) readNew(ctx context.Context) error {
+	res, err := b.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group:    b.cfg.Group,
+		Consumer: b.cfg.Consumer,
+		Streams:  []string{Stream, ">"},
+		Count:    int64(b.cfg.Batch),
+		Block:    b.cfg.Block,
+	}).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("xreadgroup: %w", err)
+	}
+	for _, s := range res {
+		b.dispatch(ctx, s.Messages)
+	}
+	return nil
+}
+
+// dispatch processes msgs in the background once fewer than
+// InFlightBatches are in hand, so the next batch is read and decoded while
+// this one waits on Redis. Batches are independent: each entry's task ID
+// and key claim make the outcome the same in any order.
+func (b *Bridge) dispatch(ctx context.Context, msgs []redis.XMessage) {
+	if len(msgs) == 0 {
+		return
+	}
+	b.inflight <- struct{}{}
+	b.batches.Go(func() {
+		defer func() { <-b.inflight }()
+		b.process(ctx, msgs)
+	})
+}
+
+// claim takes over, batch by batch, every entry idle for ClaimIdle in any
+// consumer of the group (this one included: an entry left pending by a
+// Redis error comes back this way) and processes it.
+func (b *Bridge) claim(ctx context.Context) error {
+	start := "0-0"
+	for ctx.Err() == nil {
+		msgs, next, deleted, err := b.rdb.XAutoClaimWithDeleted(ctx, &redis.XAutoClaimArgs{
+			Stream:   Stream,
+			Group:    b.cfg.Group,
+			Consumer: b.cfg.Consumer,
+			MinIdle:  b.cfg.ClaimIdle,
+			Start:    start,
+			Count:    int64(b.cfg.Batch),
+		}).Result()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("xautoclaim: %w", err)
+		}
+		if len(deleted) > 0 {
+			// Only an XDEL, or a producer trimming on XADD (MAXLEN), does
+			// this: the bridge's own trim never passes a pending entry.
+			b.cfg.Logger.Error("ingest: pending entries were deleted from the stream before they were processed",
+				"count", len(deleted), "first_id", deleted[0])
+		}
+		if len(msgs) > 0 {
+			b.cfg.Logger.Info("ingest: claimed idle entries", "count", len(msgs), "idle_over", b.cfg.ClaimIdle.String())
+			b.dispatch(ctx, msgs)
+		}
+		if next == "0-0" || next == "" {
+			return nil
+		}
+		start = next
+	}
+	return nil
+}
+
+func isNoGroup(err error) bool { return err != nil && strings.Contains(err.Error(), "NOGROUP") }

@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/salonworks/jobs/internal/redact"
+)
+
+// writeDead copies every dead item to the dead-letter stream in one
+// pipeline; an item whose copy failed becomes failed, so it is not
+// acknowledged and comes back later.
+func (b *Bridge) writeDead(ctx context.Context, items []item) {
+	var idx []int
+	for i := range items {
+		if items[i].outcome == OutcomeDead {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	failedAt := b.cfg.Now().UTC().Format(time.RFC3339Nano)
+	cmds := make([]*redis.StringCmd, len(idx))
+	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range idx {
+			cmds[j] = p.XAdd(ctx, &redis.XAddArgs{
+				Stream: DeadStream,
+				MaxLen: b.cfg.DeadMaxLen,
+				Approx: true,
+				Values: deadValues(items[i].msg.Values, items[i].err.Error(), failedAt),
+			})
+		}
+		return nil
+	})
+	written, first := 0, -1
+	for j, i := range idx {
+		it := &items[i]
+		if err := cmds[j].Err(); err != nil {
+			it.outcome, it.err = OutcomeFailed, fmt.Errorf("write dead entry: %w (reason: %v)", err, it.err)
+			continue
+		}
+		if written++; first < 0 {
+			first = j
+		}
+	}
+	if written > 0 {
+		// One line per batch, so a producer gone wrong cannot flood the log;
+		// every reason is in the dead stream. Reasons may quote payload
+		// values, so emails and phone numbers are masked.
+		it := items[idx[first]]
+		b.cfg.Logger.Warn("ingest: entries dead-lettered", "count", written, "stream", DeadStream,
+			"first_entry_id", it.msg.ID, "first_dead_id", cmds[first].Val(),
+			"first_kind", redact.Text(fieldString(it.msg.Values[FieldKind])), "first_reason", redact.Text(it.err.Error()))
+	}
+}
+
+// deadValues lists the original fields in a stable order (the known fields
+// first), then error and failed_at.
+func deadValues(fields map[string]any, reason, failedAt string) []any {
+	out := make([]any, 0, 2*len(fields)+4)
+	for _, k := range knownFields {
+		if v, ok := fields[k]; ok {
+			out = append(out, k, fieldString(v))
+		}
+	}
+	for _, k := range sortedKeys(fields) {
+		if !slices.Contains(knownFields, k) {
+			out = append(out, k, fieldString(fields[k]))
+		}
+	}
+	return append(out, FieldError, reason, FieldFailedAt, failedAt)
+}
+
+func fieldString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
