@@ -70,7 +70,12 @@ its bcrypt hash for ADMIN_USERS.`)
 	}
 	// The webhooks sit beside /admin/, outside its basic auth: Twilio
 	// signs its requests instead.
-	d.Routes = append(d.Routes, dash.Register, sms.Webhooks.Routes)
+	files, err := app.NewFiles(d)
+	if err != nil {
+		return err
+	}
+	// /files/ (signed download links) is authenticated by its signature.
+	d.Routes = append(d.Routes, dash.Register, sms.Webhooks.Routes, files.Routes)
 	logger.Info("dashboard serving", "path", admin.RootPath, "users", len(users), "prometheus", cfg.PrometheusURL != "")
 	return app.Run(ctx, d)
 }

@@ -15,7 +15,7 @@ import (
 // Handlers returns the handler of every kind this build processes. It is the
 // one place where kinds meet their handlers; a kind missing here is archived
 // by the worker with "no handler for kind".
-func Handlers(d *Deps, sms *SMS, mail *Email) map[string]asynq.Handler {
+func Handlers(d *Deps, sms *SMS, mail *Email, files *Files) map[string]asynq.Handler {
 	h := map[string]asynq.Handler{
 		synctasks.KindAPICall: apicall.New(d.Config.APIBaseURL, d.Config.APIKey, "salonworks-jobs/"+version.String()),
 
@@ -26,5 +26,7 @@ func Handlers(d *Deps, sms *SMS, mail *Email) map[string]asynq.Handler {
 	// sms:send and the three dispatchers; email:send.
 	maps.Copy(h, sms.Handlers)
 	maps.Copy(h, mail.Handlers)
+	// upload:process, report:generate.
+	maps.Copy(h, files.Handlers)
 	return h
 }

@@ -63,11 +63,11 @@ func Run(ctx context.Context, d *Deps, parts ...Process) error {
 }
 
 // NewWorker builds the queue servers of d.Queues with every handler.
-func NewWorker(d *Deps, sms *SMS, mail *Email) (*worker.Worker, error) {
+func NewWorker(d *Deps, sms *SMS, mail *Email, files *Files) (*worker.Worker, error) {
 	return worker.New(worker.Config{
 		Redis:           d.Redis,
 		Queues:          d.Queues,
-		Handlers:        Handlers(d, sms, mail),
+		Handlers:        Handlers(d, sms, mail, files),
 		ShutdownTimeout: d.Config.ShutdownTimeout,
 		Logger:          d.Logger,
 		Metrics:         d.Metrics,
@@ -86,7 +86,13 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := NewWorker(d, sms, mail)
+	files, err := NewFiles(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Signed links of STORAGE=local (jobs dev serves them here).
+	d.Routes = append(d.Routes, files.Routes)
+	w, err := NewWorker(d, sms, mail, files)
 	if err != nil {
 		return nil, nil, err
 	}
