@@ -20,7 +20,7 @@ import (
 // cut with "…".
 const MaxSubjectRunes = 200
 
-// ErrRender: a template could not be rendered from the data given. Data that
+// ErrRender means a template could not be rendered from the data given. Data that
 // passed SendPayload.Validate always renders, so this is a bug or a payload
 // that skipped validation; retrying is pointless.
 var ErrRender = errors.New("render email")

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// ErrUnknownTwilioStatus: a callback carried a status this store does not
+// ErrUnknownTwilioStatus means a callback carried a status this store does not
 // rank (an inbound one, or a new one of Twilio's). Nothing was changed.
 var ErrUnknownTwilioStatus = errors.New("unknown twilio message status")
 
