@@ -47,8 +47,9 @@ func ParseSchedule(spec string, loc *time.Location) (Schedule, error) {
 	}
 }
 
-// every fires on the multiples of d since the Unix epoch, so every process
-// computes the same ticks whenever it started.
+// every fires on the multiples of d counted from Go's zero time (what
+// time.Truncate rounds to), so every process computes the same ticks
+// whenever it started.
 type every struct{ d time.Duration }
 
 func (e every) Next(t time.Time) time.Time {

@@ -191,7 +191,11 @@ func (r *Runner) elect(ctx context.Context, now time.Time) {
 	case held && !r.Leading():
 		if err := r.loadLast(ctx, now); err != nil {
 			r.logger.Error("read last ticks; not leading yet", "err", err)
-			r.lease.until = time.Time{}
+			// Give the lease back so another process (or this one, on
+			// its next try) can lead without waiting for it to expire.
+			if rerr := r.lease.release(ctx); rerr != nil {
+				r.logger.Warn("release scheduler lease", "err", rerr)
+			}
 			return
 		}
 		r.setLeading(true)

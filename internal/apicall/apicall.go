@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,12 +38,14 @@ type Handler struct {
 	Now func() time.Time
 }
 
-// New returns a handler with a 30-second call timeout.
+// New returns a handler with a 30-second call timeout. Its client follows
+// a redirect only within the API's origin: net/http would otherwise send
+// X-Api-Key along to whatever host a redirect names.
 func New(baseURL, key, userAgent string) *Handler {
 	return &Handler{
 		BaseURL:   strings.TrimRight(baseURL, "/"),
 		Key:       key,
-		Client:    &http.Client{Timeout: 30 * time.Second},
+		Client:    &http.Client{Timeout: 30 * time.Second, CheckRedirect: sameOriginRedirect},
 		UserAgent: userAgent,
 		Now:       time.Now,
 	}
@@ -132,6 +135,19 @@ func (h *Handler) retryAfter(v string) time.Duration {
 		return at.Sub(h.Now())
 	}
 	return 30 * time.Second
+}
+
+// sameOriginRedirect follows up to 10 redirects that keep the first
+// request's scheme and host, and answers any other with the redirect itself
+// (an error for classify), so the key never leaves the API's origin.
+func sameOriginRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 var _ asynq.Handler = (*Handler)(nil)

@@ -309,3 +309,22 @@ func waitState(t *testing.T, insp *asynq.Inspector, queue, id string, state asyn
 	t.Fatalf("task %s: last seen %+v, want state %s", id, last, state)
 	return nil
 }
+
+// A redirect to another origin must not carry API_KEY there: net/http
+// forwards custom headers such as X-Api-Key on redirects, to any host.
+func TestRedirectToAnotherOriginDoesNotCarryTheKey(t *testing.T) {
+	t.Parallel()
+	elsewhere := newFakeAPI(t, func(int, http.ResponseWriter, *http.Request) {})
+	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/collect", http.StatusFound)
+	})
+	err := newHandler(api.URL).ProcessTask(context.Background(), task(t, synctasks.APICallPayload{Method: "GET", Path: "/x"}))
+	for _, r := range elsewhere.requests() {
+		if r.APIKey != "" {
+			t.Fatalf("the redirect target received X-Api-Key %q", r.APIKey)
+		}
+	}
+	if err == nil {
+		t.Errorf("a redirect to another origin counted as success")
+	}
+}

@@ -3,7 +3,9 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,8 +57,33 @@ func (b *Bridge) writeDead(ctx context.Context, items []item) {
 		it := items[idx[first]]
 		b.cfg.Logger.Warn("ingest: entries dead-lettered", "count", written, "stream", DeadStream,
 			"first_entry_id", it.msg.ID, "first_dead_id", cmds[first].Val(),
-			"first_kind", redact.Text(fieldString(it.msg.Values[FieldKind])), "first_reason", redact.Text(it.err.Error()))
+			"first_kind", redact.Text(fieldString(it.msg.Values[FieldKind])), "first_reason", maskReason(it.err.Error()))
 	}
+}
+
+var (
+	// bareDigits finds runs of digits long enough to be a phone number
+	// written without "+", which redact.Text leaves alone.
+	bareDigits = regexp.MustCompile(`\d{8,}`)
+	// atWord finds anything around an "@" that redact.Text did not take
+	// for an address: a malformed one is still a customer's.
+	atWord = regexp.MustCompile(`[^\s"]*@[^\s"]*`)
+)
+
+// maskReason masks a dead entry's reason for the log. A reason quotes the
+// value it refused, and a refused recipient ("15551234567",
+// "jane@@example.com") is exactly what the usual masking does not
+// recognise, so bare digit runs and anything holding an "@" are masked
+// too. The dead stream keeps the reason whole.
+func maskReason(s string) string {
+	s = redact.Text(s)
+	s = bareDigits.ReplaceAllStringFunc(s, redact.Phone)
+	return atWord.ReplaceAllStringFunc(s, func(w string) string {
+		if strings.Contains(w, "***@") {
+			return w // already masked by redact.Text
+		}
+		return redact.Email(w)
+	})
 }
 
 // deadValues lists the original fields in a stable order (the known fields

@@ -70,7 +70,7 @@ func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string,
 	return nil
 }
 
-// salonZone is the salon's time zone; UTC when unset or unknown.
+// salonZone is the salon's time zone; an unknown zone is an error.
 func (s *Sender) salonZone(ctx context.Context, salonID int64) (*time.Location, error) {
 	var tz string
 	err := s.DB.QueryRow(ctx, `SELECT timezone FROM salons WHERE id = $1`, salonID).Scan(&tz)
@@ -79,7 +79,10 @@ func (s *Sender) salonZone(ctx context.Context, salonID int64) (*time.Location, 
 	}
 	loc, lerr := time.LoadLocation(tz)
 	if lerr != nil {
-		return time.UTC, nil
+		// Never guess: UTC hours would send texts at night in the salon.
+		// The row waits (retries, then archived with this reason) until
+		// the salon's zone is fixed.
+		return nil, fmt.Errorf("salon %d has an unknown time zone %q: quiet hours cannot be applied", salonID, tz)
 	}
 	return loc, nil
 }

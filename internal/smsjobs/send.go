@@ -123,15 +123,20 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 		return err
 	}
 	sid, err := s.Provider.Send(ctx, m.To, m.Body, s.callbackURL(m.ID))
+	// Whatever the provider answered is recorded even if the task's
+	// context ends now (timeout, shutdown): an unrecorded answer would
+	// leave the row to the reconciler, and an opt-out unrecorded.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if err != nil {
-		return s.failed(ctx, m, err)
+		return s.failed(rctx, m, err)
 	}
 	if s.afterSend != nil {
 		if err := s.afterSend(m.ID); err != nil {
 			return err
 		}
 	}
-	if err := s.Store.MarkSent(ctx, m.ID, sid, s.Now()); err != nil && !errors.Is(err, outbox.ErrTransition) {
+	if err := s.Store.MarkSent(rctx, m.ID, sid, s.Now()); err != nil && !errors.Is(err, outbox.ErrTransition) {
 		// Sent but not recorded: the row stays "sending" and the
 		// reconciler finds the SID at Twilio. Never send again.
 		return taskerr.Permanent(fmt.Sprintf("sms %d sent as %s but not recorded; the reconciler will", m.ID, sid), err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
 )
 
@@ -71,7 +72,9 @@ func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping fun
 				slog.String("outcome", out),
 			}
 			if err != nil {
-				attrs = append(attrs, slog.String("error", err.Error()))
+				// Handlers mask what they know; this catches what they
+				// quote from elsewhere (an API's answer, a driver's error).
+				attrs = append(attrs, slog.String("error", redact.Text(err.Error())))
 				if out == OutcomeArchived || out == OutcomeRetried {
 					level = slog.LevelWarn
 				}

@@ -79,11 +79,10 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	for _, q := range cfg.Queues {
-		h := continueRateLimited(q, client)(observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler))
+		h := w.interruptible(continueRateLimited(q, client)(observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler)))
 		srv := asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
 			Concurrency:       q.Concurrency,
 			Queues:            map[string]int{q.Name: 1},
-			BaseContext:       func() context.Context { return w.baseCtx },
 			TaskCheckInterval: cfg.PollInterval,
 			// Scheduled and retry tasks are moved to pending by every
 			// live server; once a second keeps short delays short.
@@ -99,6 +98,26 @@ func New(cfg Config) (*Worker, error) {
 		w.handlers = append(w.handlers, h)
 	}
 	return w, nil
+}
+
+// interruptible gives handlers a context that shutdown cancels, while
+// asynq's own task context stays live. asynq archives every failed attempt
+// of a task whose retries are spent, whatever IsFailure says, so an
+// interruption must not reach it as a failure: the handler's interrupted
+// attempt waits instead until asynq's shutdown timeout requeues the task
+// (unchanged, no retry spent) and ends its context.
+func (w *Worker) interruptible(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		hctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(w.baseCtx, cancel)
+		defer stop()
+		err := next.ProcessTask(hctx, t)
+		if err != nil && w.stopping.Load() && errors.Is(err, context.Canceled) {
+			<-ctx.Done()
+		}
+		return err
+	})
 }
 
 // retryDelay returns the queue's backoff, except that a rate-limited attempt
