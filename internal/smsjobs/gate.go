@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 )
 
@@ -98,13 +99,21 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 	if out {
 		return outbox.SkipOptedOut, nil
 	}
-	if m.Category == outbox.CategoryMarketing && m.CustomerID != 0 {
-		var consent bool
-		err := s.DB.QueryRow(ctx, `SELECT marketing_consent FROM customers WHERE id = $1`, m.CustomerID).Scan(&consent)
-		if err != nil {
+	if m.Category == outbox.CategoryMarketing {
+		// Consent must be on record: by the row's customer, or, for an
+		// inline text (or a customer since deleted), by every customer of
+		// the salon with that number. No customer, no consent.
+		var consent *bool
+		var err error
+		if m.CustomerID != 0 {
+			err = s.DB.QueryRow(ctx, `SELECT marketing_consent FROM customers WHERE id = $1`, m.CustomerID).Scan(&consent)
+		} else {
+			err = s.DB.QueryRow(ctx, `SELECT bool_and(marketing_consent) FROM customers WHERE salon_id = $1 AND phone = $2`, m.SalonID, m.To).Scan(&consent)
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return "", fmt.Errorf("check consent of sms %d: %w", m.ID, err)
 		}
-		if !consent {
+		if consent == nil || !*consent {
 			return outbox.SkipNoConsent, nil
 		}
 	}

@@ -322,3 +322,39 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestInlineMarketingNeedsConsentOnRecord: an inline marketing text has no
+// customer row of its own, so consent is looked up by salon and number; a
+// number with no customer, or one without consent, is skipped.
+func TestInlineMarketingNeedsConsentOnRecord(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	f.customer(t, salon, "+15555550461", true)
+	f.customer(t, salon, "+15555550462", false)
+	tests := []struct {
+		name, to, key string
+		wantSent      bool
+	}{
+		{"consenting customer", "+15555550461", "promo-1", true},
+		{"customer without consent", "+15555550462", "promo-2", false},
+		{"number of no customer", "+15555550463", "promo-3", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			payload := []byte(fmt.Sprintf(`{"to":%q,"body":"20%% off this week","salon_id":%d,"category":"marketing","idempotency_key":%q}`, tt.to, salon, tt.key))
+			if err := f.sender().ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
+				t.Fatalf("ProcessTask = %v", err)
+			}
+			sent := len(f.fake.SentTo(tt.to)) == 1
+			if sent != tt.wantSent {
+				t.Errorf("sent = %v, want %v", sent, tt.wantSent)
+			}
+			if !tt.wantSent {
+				if n := f.count(t, fmt.Sprintf(`SELECT count(*) FROM sms_messages WHERE idempotency_key = 'api:%s' AND status = 'skipped' AND skip_reason = 'no_consent'`, tt.key)); n != 1 {
+					t.Errorf("row not skipped with no_consent")
+				}
+			}
+		})
+	}
+}
