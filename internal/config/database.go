@@ -78,6 +78,11 @@ func parsePostgresURL(s string) (*url.URL, string) {
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
 		return nil, "must start with postgres:// or postgresql://"
 	}
+	if strings.Contains(s, "#") {
+		// A "#" ends the URL: an unescaped one in the password would cut it
+		// and turn its first half into the host.
+		return nil, `holds a "#": percent-encode it as %23 (in a password too), or use the DATABASE_* parts`
+	}
 	return u, ""
 }
 

@@ -207,3 +207,21 @@ func scramMatches(stored, password string) error {
 	}
 	return nil
 }
+
+func TestURLWithUnescapedHashRefused(t *testing.T) {
+	for _, tt := range []struct{ name, variable, value string }{
+		{"database", "DATABASE_URL", "postgres://app:2024#Secure@db.internal/jobs"},
+		{"redis", "REDIS_URL", "redis://:2024#Secure@cache.internal:6379/0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"APP_ENV": "test", tt.variable: tt.value}
+			_, err := Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			if err == nil || !strings.Contains(err.Error(), tt.variable+`: holds a "#"`) {
+				t.Fatalf("Load() = %v, want %s refused for its #", err, tt.variable)
+			}
+			if strings.Contains(err.Error(), "Secure") {
+				t.Errorf("error quotes the password: %v", err)
+			}
+		})
+	}
+}

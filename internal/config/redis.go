@@ -57,6 +57,10 @@ func (l *loader) validateRedisURL(c *Config) {
 		l.add("REDIS_URL", "must start with redis:// or rediss:// (TLS)")
 		return
 	}
+	if strings.Contains(c.RedisURL, "#") {
+		l.add("REDIS_URL", `holds a "#": percent-encode it as %23 (in a password too), or use the REDIS_* parts`)
+		return
+	}
 	o, err := redis.ParseURL(c.RedisURL)
 	if err != nil {
 		l.add("REDIS_URL", strings.TrimPrefix(err.Error(), "redis: "))
