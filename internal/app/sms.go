@@ -47,7 +47,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 	}
 	s := &smsjobs.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
-		Quiet: sms.QuietHours(cfg.SMSWindow()), PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Quiet: sms.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
 	}
 	disp := &smsjobs.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
 	return &SMS{

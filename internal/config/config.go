@@ -59,14 +59,15 @@ type Config struct {
 	PublicBaseURL   string        `envconfig:"PUBLIC_BASE_URL" required_when:"SMS_PROVIDER=twilio in production or staging" desc:"public http(s) origin of this service, for Twilio callbacks and email links"`
 
 	// SMS.
-	SMSProvider               string  `envconfig:"SMS_PROVIDER" dev_default:"log" required_when:"in production or staging" desc:"twilio or log (log only sends to the log)"`
-	TwilioAPIBase             string  `envconfig:"TWILIO_API_BASE" default:"https://api.twilio.com" desc:"Twilio API origin (tests point it at a fake)"`
-	TwilioAccountSID          string  `envconfig:"TWILIO_ACCOUNT_SID" required_when:"SMS_PROVIDER=twilio" desc:"Twilio account SID (AC...)"`
-	TwilioAuthToken           string  `envconfig:"TWILIO_AUTH_TOKEN" secret:"value" required_when:"SMS_PROVIDER=twilio" desc:"Twilio auth token; also checks webhook signatures"`
-	TwilioMessagingServiceSID string  `envconfig:"TWILIO_MESSAGING_SERVICE_SID" required_when:"SMS_PROVIDER=twilio and TWILIO_FROM is empty" desc:"Twilio messaging service SID (MG...) to send from"`
-	TwilioFrom                string  `envconfig:"TWILIO_FROM" required_when:"SMS_PROVIDER=twilio and TWILIO_MESSAGING_SERVICE_SID is empty" desc:"sender number in E.164 (+15551234567)"`
-	SMSRatePerSecond          float64 `envconfig:"SMS_RATE_PER_SECOND" default:"1" desc:"SMS per second per sender, across all workers"`
-	SMSQuietHours             string  `envconfig:"SMS_QUIET_HOURS" default:"08:00-21:00" desc:"HH:MM-HH:MM window, recipient's local time, in which marketing and review SMS may go out"`
+	SMSProvider                string  `envconfig:"SMS_PROVIDER" dev_default:"log" required_when:"in production or staging" desc:"twilio or log (log only sends to the log)"`
+	TwilioAPIBase              string  `envconfig:"TWILIO_API_BASE" default:"https://api.twilio.com" desc:"Twilio API origin (tests point it at a fake)"`
+	TwilioAccountSID           string  `envconfig:"TWILIO_ACCOUNT_SID" required_when:"SMS_PROVIDER=twilio" desc:"Twilio account SID (AC...)"`
+	TwilioAuthToken            string  `envconfig:"TWILIO_AUTH_TOKEN" secret:"value" required_when:"SMS_PROVIDER=twilio" desc:"Twilio auth token; also checks webhook signatures"`
+	TwilioMessagingServiceSID  string  `envconfig:"TWILIO_MESSAGING_SERVICE_SID" required_when:"SMS_PROVIDER=twilio and TWILIO_FROM is empty" desc:"Twilio messaging service SID (MG...) to send from"`
+	TwilioFrom                 string  `envconfig:"TWILIO_FROM" required_when:"SMS_PROVIDER=twilio and TWILIO_MESSAGING_SERVICE_SID is empty" desc:"sender number in E.164 (+15551234567)"`
+	SMSRatePerSecond           float64 `envconfig:"SMS_RATE_PER_SECOND" default:"1" desc:"SMS per second per sender, across all workers"`
+	SMSQuietHours              string  `envconfig:"SMS_QUIET_HOURS" default:"08:00-21:00" desc:"HH:MM-HH:MM window, recipient's local time, in which marketing and review SMS may go out"`
+	SMSQuietHoursTransactional bool    `envconfig:"SMS_QUIET_HOURS_TRANSACTIONAL" default:"false" desc:"also hold confirmations and other transactional SMS to the SMS_QUIET_HOURS window"`
 
 	// Email.
 	EmailProvider       string `envconfig:"EMAIL_PROVIDER" dev_default:"log" required_when:"in production or staging" desc:"ses or log (log only writes to the log)"`

@@ -11,11 +11,12 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 )
 
-// quietHours puts a claimed review or marketing text back until the next
+// quietHours puts a claimed review or marketing text (any text, with
+// QuietTransactional) back until the next
 // opening of the salon's sending window when now is outside it. It reports
 // whether the row waits; the task that will send it is already scheduled.
 func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
-	if m.Kind != outbox.KindReview && m.Category != outbox.CategoryMarketing {
+	if m.Kind != outbox.KindReview && m.Category != outbox.CategoryMarketing && !s.QuietTransactional {
 		return false, nil
 	}
 	loc, err := s.salonZone(ctx, m.SalonID)

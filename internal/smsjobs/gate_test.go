@@ -50,6 +50,8 @@ func TestQuietHours(t *testing.T) {
 		// waitUntil is the next opening when the text must wait; zero
 		// when it goes out now.
 		waitUntil time.Time
+		// quietTransactional is SMS_QUIET_HOURS_TRANSACTIONAL.
+		quietTransactional bool
 	}{
 		{name: "review at 22:30 in New York waits for 08:00",
 			tz: ny, kind: outbox.KindReview, now: local(t, ny, 2030, 7, 15, 22, 30), waitUntil: utc("2030-07-16T12:00:00Z")},
@@ -71,6 +73,8 @@ func TestQuietHours(t *testing.T) {
 			waitUntil: utc("2030-07-16T12:00:00Z")},
 		{name: "confirmation at 23:00 goes out", tz: ny, kind: outbox.KindConfirmation, now: local(t, ny, 2026, 7, 15, 23, 0)},
 		{name: "confirmation at 03:00 goes out", tz: ny, kind: outbox.KindConfirmation, now: local(t, ny, 2026, 3, 8, 3, 0)},
+		{name: "confirmation at 23:00 waits when configured to", tz: ny, kind: outbox.KindConfirmation,
+			now: local(t, ny, 2030, 7, 15, 23, 0), waitUntil: utc("2030-07-16T12:00:00Z"), quietTransactional: true},
 		// 2030-07-15T13:00Z is 22:00 in Tokyo and 14:00 in London.
 		{name: "campaign in Tokyo at 22:00 JST waits", tz: tokyo, kind: outbox.KindCampaign,
 			now: utc("2030-07-15T13:00:00Z"), waitUntil: utc("2030-07-15T23:00:00Z")},
@@ -90,6 +94,7 @@ func TestQuietHours(t *testing.T) {
 			id := f.message(t, salon, f.customer(t, salon, to, true), tt.kind, to)
 			s := f.sender()
 			s.Now = func() time.Time { return tt.now }
+			s.QuietTransactional = tt.quietTransactional
 
 			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 				t.Fatalf("ProcessTask() = %v, want nil", err)

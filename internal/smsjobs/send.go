@@ -36,6 +36,9 @@ type Sender struct {
 	// Quiet is the window in which review and marketing texts may go out,
 	// in the salon's time zone.
 	Quiet sms.QuietHours
+	// QuietTransactional puts confirmations and other transactional texts
+	// under the same window (SMS_QUIET_HOURS_TRANSACTIONAL).
+	QuietTransactional bool
 	// PublicBaseURL is the origin Twilio calls back (PUBLIC_BASE_URL).
 	PublicBaseURL string
 	Logger        *slog.Logger
