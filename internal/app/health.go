@@ -6,6 +6,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/httpapi"
+	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/postgres"
 	"github.com/salonworks/jobs/internal/version"
 )
@@ -18,11 +19,8 @@ func (d *Deps) Health() *httpapi.Health {
 		Pending: func(ctx context.Context) (int, error) {
 			total := 0
 			for _, q := range d.Queues {
-				info, err := insp.GetQueueInfo(q.Name)
+				info, err := metrics.QueueInfo(insp, q.Name)
 				if err != nil {
-					if isQueueMissing(err) {
-						continue
-					}
 					return 0, err
 				}
 				total += info.Pending

@@ -2,11 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/httpapi"
 	"github.com/salonworks/jobs/internal/ingest"
 	"github.com/salonworks/jobs/internal/worker"
@@ -121,10 +118,6 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 		d.IngestLag = bridge.Lag
 	}
 	return parts, sms, nil
-}
-
-func isQueueMissing(err error) bool {
-	return errors.Is(err, asynq.ErrQueueNotFound) || strings.Contains(err.Error(), "does not exist")
 }
 
 // NewScheduler builds the leader-elected scheduler over entries.

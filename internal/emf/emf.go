@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/metrics"
 )
 
 // Metric and dimension names: the CDK app's scaling policy and alarms refer
@@ -173,14 +174,10 @@ func (p *Publisher) Publish() error {
 	var errs []error
 	total := 0
 	for _, q := range p.cfg.Queues {
-		info, err := p.cfg.Inspector.GetQueueInfo(q)
+		info, err := metrics.QueueInfo(p.cfg.Inspector, q)
 		if err != nil {
-			if !isQueueNotFound(err) {
-				errs = append(errs, fmt.Errorf("read queue %s: %w", q, err))
-				continue
-			}
-			// Nobody has enqueued to it yet: it is empty.
-			info = &asynq.QueueInfo{Queue: q}
+			errs = append(errs, fmt.Errorf("read queue %s: %w", q, err))
+			continue
 		}
 		if !info.Paused {
 			total += info.Pending
@@ -262,9 +259,3 @@ var (
 	pendingDef = metricDef{Name: MetricPending, Unit: "Count"}
 	latencyDef = metricDef{Name: MetricLatency, Unit: "Seconds"}
 )
-
-// isQueueNotFound reports whether err says the queue does not exist yet;
-// asynq's inspector wraps its own error types, so the message counts too.
-func isQueueNotFound(err error) bool {
-	return errors.Is(err, asynq.ErrQueueNotFound) || strings.Contains(err.Error(), "does not exist")
-}

@@ -92,16 +92,11 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, q := range c.queues {
-		info, err := c.insp.GetQueueInfo(q)
+		info, err := QueueInfo(c.insp, q)
 		if err != nil {
-			// A queue nobody has enqueued to yet does not exist in Redis;
-			// report it as empty rather than as a failure.
-			info = &asynq.QueueInfo{Queue: q}
-			if !isQueueNotFound(err) {
-				c.logger.Warn("read queue state for metrics", "queue", q, "err", err)
-				ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0, q)
-				continue
-			}
+			c.logger.Warn("read queue state for metrics", "queue", q, "err", err)
+			ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0, q)
+			continue
 		}
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 1, q)
 		for state, n := range map[string]int{

@@ -1,18 +1,15 @@
 package reports_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/salonworks/jobs/internal/reports"
+	"github.com/salonworks/jobs/internal/testenv"
 )
 
 // BenchmarkAppointmentsExport exports 100,000 and 1,000,000 appointments
@@ -32,8 +29,8 @@ func BenchmarkAppointmentsExport(b *testing.B) {
 				id := f.request(reports.TypeAppointmentsExport, salon, "2026-01-01", "2026-12-31")
 				runtime.GC()
 				debug.FreeOSMemory()
-				base := procKB(b, "VmRSS")
-				reset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+				base := testenv.ProcStatusKB(b, "VmRSS")
+				reset := testenv.ResetPeakRSS()
 				b.StartTimer()
 
 				start := time.Now()
@@ -43,7 +40,7 @@ func BenchmarkAppointmentsExport(b *testing.B) {
 				elapsed := time.Since(start)
 
 				b.StopTimer()
-				peak := procKB(b, "VmHWM")
+				peak := testenv.ProcStatusKB(b, "VmHWM")
 				info, err := f.store.Stat(ctx, f.row(id).StorageKey)
 				if err != nil {
 					b.Fatal(err)
@@ -84,24 +81,6 @@ func seedBulk(b *testing.B, f *fixture, salon int64, n int) {
 		     LATERAL (SELECT timestamptz '2026-01-01 14:00Z' + (i * 31) * interval '1 second' AS s) x`, salon, n)
 	f.exec(`ANALYZE appointments`)
 	b.Logf("seeded %d appointments in %.1f s", n, time.Since(start).Seconds())
-}
-
-func procKB(b *testing.B, field string) int64 {
-	b.Helper()
-	fh, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Skipf("no /proc/self/status: %v", err)
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	b.Fatalf("%s not in /proc/self/status", field)
-	return 0
 }
 
 func maxOf(xs []float64) float64 {

@@ -9,16 +9,12 @@ package smsjobs
 //	go test -run '^$' -bench RateLimitAccuracy -benchtime 1x -v ./internal/smsjobs
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,38 +26,11 @@ import (
 
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
-
-// procStatusKB reads a "Vm…" line of /proc/self/status, in kB.
-func procStatusKB(b *testing.B, field string) int64 {
-	b.Helper()
-	fh, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Skipf("no /proc/self/status: %v", err)
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				b.Fatalf("%s: %v", field, err)
-			}
-			return kb
-		}
-	}
-	b.Fatalf("%s not in /proc/self/status", field)
-	return 0
-}
-
-// resetPeakRSS makes VmHWM start again from the current RSS (Linux 4.0+);
-// it reports whether it could.
-func resetPeakRSS() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
 
 // BenchmarkCampaignFanOut fans one campaign out to a salon of 100,000
 // consenting customers with the Campaigns handler and a real asynq client:
@@ -107,8 +76,8 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 			}
 		}
 		runtime.GC()
-		baseKB := procStatusKB(b, "VmRSS")
-		reset := resetPeakRSS()
+		baseKB := testenv.ProcStatusKB(b, "VmRSS")
+		reset := testenv.ResetPeakRSS()
 		b.StartTimer()
 
 		start := time.Now()
@@ -118,7 +87,7 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 		elapsed := time.Since(start)
 
 		b.StopTimer()
-		peakKB := procStatusKB(b, "VmHWM")
+		peakKB := testenv.ProcStatusKB(b, "VmHWM")
 		created := f.count(b, `SELECT count(*) FROM sms_messages WHERE campaign_id = $1`, campaign)
 		qi, err := f.insp.GetQueueInfo(smsQueue)
 		if err != nil {

@@ -147,7 +147,7 @@ func (r *Reconciler) settle(ctx context.Context, m outbox.Message, now time.Time
 			return err
 		}
 		// A fresh task ID: the first task for this row is finished.
-		if _, err := r.Enqueue.EnqueueContext(ctx, task, taskIDOption(fmt.Sprintf("%s:resend:%d", SendTaskID(m.ID), now.Unix()))); err != nil {
+		if _, err := r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(fmt.Sprintf("%s:resend:%d", SendTaskID(m.ID), now.Unix()))); err != nil {
 			return fmt.Errorf("enqueue resend of sms %d: %w", m.ID, err)
 		}
 		r.Logger.Warn("sms not found at the provider after the grace period: transactional, sent again", "message_id", m.ID, "to", redact.Phone(m.To))
@@ -201,7 +201,7 @@ func (r *Reconciler) sweepPending(ctx context.Context, now time.Time) error {
 			info, ierr := r.Tasks.GetTaskInfo(queues.SMS, SendTaskID(i.id))
 			if ierr == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived) {
 				id := fmt.Sprintf("%s:sweep:%d", SendTaskID(i.id), i.updated.UnixMicro())
-				_, err = r.Enqueue.EnqueueContext(ctx, task, taskIDOption(id))
+				_, err = r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id))
 			}
 		}
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {

@@ -210,5 +210,3 @@ func (s *Sender) failed(ctx context.Context, m outbox.Message, err error) error 
 		return s.putBack(ctx, m, fmt.Errorf("send sms %d: %w", m.ID, err))
 	}
 }
-
-func taskIDOption(id string) asynq.Option { return asynq.TaskID(id) }

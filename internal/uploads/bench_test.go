@@ -1,19 +1,17 @@
 package uploads
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/salonworks/jobs/internal/testenv"
 )
 
 // BenchmarkImagePipeline12MP takes a 4000×3000 JPEG photo with EXIF
@@ -31,8 +29,8 @@ func BenchmarkImagePipeline12MP(b *testing.B) {
 		b.StopTimer()
 		runtime.GC()
 		debug.FreeOSMemory()
-		base := procKB(b, "VmRSS")
-		reset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+		base := testenv.ProcStatusKB(b, "VmRSS")
+		reset := testenv.ResetPeakRSS()
 		b.StartTimer()
 
 		start := time.Now()
@@ -43,7 +41,7 @@ func BenchmarkImagePipeline12MP(b *testing.B) {
 		elapsed := time.Since(start)
 
 		b.StopTimer()
-		peak := procKB(b, "VmHWM")
+		peak := testenv.ProcStatusKB(b, "VmHWM")
 		if out.Width != 3000 || out.Height != 4000 {
 			b.Fatalf("output %d×%d, want 3000×4000", out.Width, out.Height)
 		}
@@ -83,24 +81,6 @@ func photo(b *testing.B, w, h int) []byte {
 	seg := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(payload)+2))
 	jpg := buf.Bytes()
 	return append(append(append([]byte{}, jpg[:2]...), append(seg, payload...)...), jpg[2:]...)
-}
-
-func procKB(b *testing.B, field string) int64 {
-	b.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Skipf("no /proc/self/status: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	b.Fatalf("%s not in /proc/self/status", field)
-	return 0
 }
 
 func maxOf(xs []float64) float64 {

@@ -87,8 +87,8 @@ func New(cfg Config) (*Worker, error) {
 			// Scheduled and retry tasks are moved to pending by every
 			// live server; once a second keeps short delays short.
 			DelayedTaskCheckInterval: time.Second,
-			RetryDelayFunc:           w.retryDelay(q),
-			IsFailure:                w.isFailure,
+			RetryDelayFunc:           retryDelay(q),
+			IsFailure:                isFailure,
 			ShutdownTimeout:          cfg.ShutdownTimeout,
 			Logger:                   logging.Asynq{L: cfg.Logger.With("queue", q.Name)},
 			LogLevel:                 asynq.WarnLevel,
@@ -121,27 +121,20 @@ func (w *Worker) interruptible(next asynq.Handler) asynq.Handler {
 }
 
 // retryDelay returns the queue's backoff, except that a rate-limited attempt
-// waits the delay the provider named and an attempt interrupted by shutdown
-// comes back at once.
-func (w *Worker) retryDelay(q queues.Queue) asynq.RetryDelayFunc {
+// waits the delay the provider named. (An attempt interrupted by shutdown
+// never reaches asynq as a failure: see interruptible.)
+func retryDelay(q queues.Queue) asynq.RetryDelayFunc {
 	return func(n int, err error, _ *asynq.Task) time.Duration {
 		if rl, ok := taskerr.AsRateLimit(err); ok {
 			return rl.Delay
-		}
-		if w.stopping.Load() && errors.Is(err, context.Canceled) {
-			return time.Second
 		}
 		return q.Backoff(n)
 	}
 }
 
-// isFailure tells asynq whether an error spends a retry: rate limits and
-// shutdown interruptions do not.
-func (w *Worker) isFailure(err error) bool {
+// isFailure tells asynq whether an error spends a retry: rate limits do not.
+func isFailure(err error) bool {
 	if _, ok := taskerr.AsRateLimit(err); ok {
-		return false
-	}
-	if w.stopping.Load() && errors.Is(err, context.Canceled) {
 		return false
 	}
 	return err != nil
