@@ -62,6 +62,8 @@ type Config struct {
 type Dashboard struct {
 	logger         *slog.Logger
 	full, readOnly *asynqmon.HTTPHandler
+	// insp reads a task's raw payload, to hide its values in its error.
+	insp *asynq.Inspector
 	auth           *authenticator
 	limiter        *failureLimiter
 	routes         *routeMatcher
@@ -107,6 +109,7 @@ func New(cfg Config) (*Dashboard, error) {
 		ResultFormatter:   Formatter{},
 		PrometheusAddress: cfg.PrometheusURL,
 	}
+	d.insp = asynq.NewInspector(cfg.Redis)
 	d.full = asynqmon.New(opts)
 	opts.ReadOnly = true
 	d.readOnly = asynqmon.New(opts)
@@ -129,5 +132,14 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 
 // Close closes asynqmon's Redis connections.
 func (d *Dashboard) Close() error {
-	return errors.Join(d.full.Close(), d.readOnly.Close())
+	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close())
+}
+
+// lookupPayload returns the kind and raw payload of a task.
+func (d *Dashboard) lookupPayload(queue, id string) (string, []byte, bool) {
+	info, err := d.insp.GetTaskInfo(queue, id)
+	if err != nil {
+		return "", nil, false
+	}
+	return info.Type, info.Payload, true
 }

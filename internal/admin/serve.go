@@ -92,8 +92,8 @@ func (d *Dashboard) route(w http.ResponseWriter, r *http.Request, u config.Admin
 			return
 		}
 		allowCaching(w, r)
-		if readsTasks(r) {
-			maskTaskErrors(w, r, h)
+		if readsAPI(r) {
+			maskTaskErrors(w, r, h, d.lookupPayload)
 			return
 		}
 		h.ServeHTTP(w, r)
