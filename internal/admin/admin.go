@@ -13,15 +13,19 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/config"
+	"github.com/salonworks/jobs/internal/queueset"
 )
 
 // RootPath is where asynqmon is mounted; its API is under RootPath+"/api/".
@@ -64,6 +68,10 @@ type Dashboard struct {
 	full, readOnly *asynqmon.HTTPHandler
 	// insp reads a task's raw payload, to hide its values in its error.
 	insp *asynq.Inspector
+	// rdb lists the catalogue's queues for asynq (queueset); listed is
+	// set once that worked.
+	rdb    redis.UniversalClient
+	listed atomic.Bool
 	auth           *authenticator
 	limiter        *failureLimiter
 	routes         *routeMatcher
@@ -110,6 +118,11 @@ func New(cfg Config) (*Dashboard, error) {
 		PrometheusAddress: cfg.PrometheusURL,
 	}
 	d.insp = asynq.NewInspector(cfg.Redis)
+	rdb, ok := cfg.Redis.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, errors.New("admin: Config.Redis makes no go-redis client")
+	}
+	d.rdb = rdb
 	d.full = asynqmon.New(opts)
 	opts.ReadOnly = true
 	d.readOnly = asynqmon.New(opts)
@@ -132,7 +145,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 
 // Close closes asynqmon's Redis connections.
 func (d *Dashboard) Close() error {
-	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close())
+	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close(), d.rdb.Close())
 }
 
 // lookupPayload returns the kind and raw payload of a task.
@@ -142,4 +155,18 @@ func (d *Dashboard) lookupPayload(queue, id string) (string, []byte, bool) {
 		return "", nil, false
 	}
 	return info.Type, info.Payload, true
+}
+
+// listQueues makes asynq list every queue of the catalogue, empty ones
+// too, until that has worked once: a dashboard started before any worker
+// still shows the five queues.
+func (d *Dashboard) listQueues(ctx context.Context) {
+	if d.listed.Load() {
+		return
+	}
+	if err := queueset.Register(ctx, d.rdb); err != nil {
+		d.logger.Warn("dashboard: list the queues for asynq", "err", err)
+		return
+	}
+	d.listed.Store(true)
 }

@@ -49,6 +49,7 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.limiter.refund(key)
+	d.listQueues(r.Context())
 	if safeMethod(r.Method) {
 		d.route(w, r, u)
 		return
