@@ -70,12 +70,12 @@ type Dashboard struct {
 	insp *asynq.Inspector
 	// rdb lists the catalogue's queues for asynq (queueset); listed is
 	// set once that worked.
-	rdb    redis.UniversalClient
-	listed atomic.Bool
-	auth           *authenticator
-	limiter        *failureLimiter
-	routes         *routeMatcher
-	csp            string
+	rdb     redis.UniversalClient
+	listed  atomic.Bool
+	auth    *authenticator
+	limiter *failureLimiter
+	routes  *routeMatcher
+	csp     string
 }
 
 var _ http.Handler = (*Dashboard)(nil)
