@@ -59,6 +59,7 @@ its bcrypt hash for ADMIN_USERS.`)
 		Users:         users,
 		PrometheusURL: cfg.PrometheusURL,
 		Logger:        logger,
+		DB:            d.DB,
 	})
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ where Postgres and Redis default to 127.0.0.1.`)
 		return err
 	}
 	d.Routes = append(d.Routes, sms.Webhooks.Routes)
-	dash, err := admin.New(admin.Config{Redis: cfg.AsynqRedis(), Users: cfg.Admins(), PrometheusURL: cfg.PrometheusURL, Logger: logger})
+	dash, err := admin.New(admin.Config{Redis: cfg.AsynqRedis(), Users: cfg.Admins(), PrometheusURL: cfg.PrometheusURL, Logger: logger, DB: d.DB})
 	if err != nil {
 		return err
 	}

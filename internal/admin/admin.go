@@ -1,5 +1,6 @@
 // Package admin serves the operators' dashboard: asynqmon mounted at
-// /admin/queues (its UI and its API), behind HTTP basic authentication
+// /admin/queues (its UI and its API) and the operations pages (package
+// ops) at /admin and /admin/ops/, behind HTTP basic authentication
 // against ADMIN_USERS. Admins get every action, viewers a read-only
 // dashboard whose state-changing requests the server refuses. Failed
 // logins are logged and limited per source address; a state-changing
@@ -22,8 +23,10 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/salonworks/jobs/internal/admin/ops"
 	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/internal/queueset"
 )
@@ -60,6 +63,10 @@ type Config struct {
 	// Now is the clock of the limiter and the login cache; time.Now when
 	// nil.
 	Now func() time.Time
+	// DB is the database of the outboxes and campaigns, which the
+	// operations pages (/admin/ops) read and act on; nil leaves those of
+	// its pages that need it answering 503.
+	DB *pgxpool.Pool
 }
 
 // Dashboard is the handler of the /admin/ subtree.
@@ -70,8 +77,10 @@ type Dashboard struct {
 	insp *asynq.Inspector
 	// rdb lists the catalogue's queues for asynq (queueset); listed is
 	// set once that worked.
-	rdb     redis.UniversalClient
-	listed  atomic.Bool
+	rdb    redis.UniversalClient
+	listed atomic.Bool
+	// ops serves /admin and /admin/ops/.
+	ops     *ops.Handler
 	auth    *authenticator
 	limiter *failureLimiter
 	routes  *routeMatcher
@@ -123,6 +132,10 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, errors.New("admin: Config.Redis makes no go-redis client")
 	}
 	d.rdb = rdb
+	d.ops, err = ops.New(ops.Config{DB: cfg.DB, Redis: rdb, QueuesPath: RootPath, Logger: cfg.Logger, Clock: now})
+	if err != nil {
+		return nil, err
+	}
 	d.full = asynqmon.New(opts)
 	opts.ReadOnly = true
 	d.readOnly = asynqmon.New(opts)
@@ -145,7 +158,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 
 // Close closes asynqmon's Redis connections.
 func (d *Dashboard) Close() error {
-	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close(), d.rdb.Close())
+	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close(), d.ops.Close(), d.rdb.Close())
 }
 
 // lookupPayload returns the kind and raw payload of a task.
