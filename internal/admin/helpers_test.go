@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/salonworks/jobs/internal/admin/admintest"
@@ -90,6 +91,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, plan admintest.Plan) *fixture {
 	t.Helper()
+	return newFixtureDB(t, plan, nil)
+}
+
+// newFixtureDB is newFixture with the operations pages on db.
+func newFixtureDB(t *testing.T, plan admintest.Plan, db *pgxpool.Pool) *fixture {
+	t.Helper()
 	r := testenv.NewRedis(t)
 	if plan != nil {
 		admintest.Seed(t, r.ConnOpt(), plan)
@@ -100,6 +107,7 @@ func newFixture(t *testing.T, plan admintest.Plan) *fixture {
 		Users:  testUsers(t),
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
 		Now:    f.clock.Now,
+		DB:     db,
 	})
 	if err != nil {
 		t.Fatal(err)
