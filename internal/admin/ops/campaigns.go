@@ -16,18 +16,18 @@ const rateWindow = 10 * time.Minute
 
 // campaign is one row of the campaigns page.
 type campaign struct {
-	ID, SalonID                int64
-	Salon, Name, Status        string
-	SendAt                     time.Time
-	StartedAt, FinishedAt      time.Time
-	Recipients, Sent, Skipped  int
-	States                     []stateCount
-	Unfinished                 int
-	QuietWaiting               int
-	QuietUntil                 time.Time
-	RecentSent                 int
-	RatePerMin                 float64
-	Finish                     time.Time
+	ID, SalonID                    int64
+	Salon, Name, Status            string
+	SendAt                         time.Time
+	StartedAt, FinishedAt          time.Time
+	Recipients, Sent, Skipped      int
+	States                         []stateCount
+	Unfinished                     int
+	QuietWaiting                   int
+	QuietUntil                     time.Time
+	RecentSent                     int
+	RatePerMin                     float64
+	Finish                         time.Time
 	CanPause, CanResume, CanCancel bool
 }
 
@@ -40,7 +40,9 @@ type stateCount struct {
 var outboxStates = []string{"pending", "sending", "sent", "delivered", "undelivered", "unknown", "failed", "skipped"}
 
 // active reports whether texts of a campaign in this status may still go out.
-func active(status string) bool { return status == "scheduled" || status == "sending" || status == "paused" }
+func active(status string) bool {
+	return status == "scheduled" || status == "sending" || status == "paused"
+}
 
 func (h *Handler) campaigns(w http.ResponseWriter, r *http.Request, u User) {
 	if !h.needDB(w) {

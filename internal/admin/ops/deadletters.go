@@ -39,11 +39,11 @@ var streamID = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
 
 // deadLetter is one row of the dead-letters page.
 type deadLetter struct {
-	ID                     string
-	At                     time.Time
-	Kind, Queue, Key       string
-	Payload, Reason        string
-	FailedAt               string
+	ID               string
+	At               time.Time
+	Kind, Queue, Key string
+	Payload, Reason  string
+	FailedAt         string
 }
 
 type deadPage struct {

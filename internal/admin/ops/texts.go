@@ -24,16 +24,16 @@ const optedOut = 21610
 
 // text is one row of the texts page.
 type text struct {
-	ID, SalonID           int64
-	Salon, Kind, Status   string
-	To                    string
-	Reason                string
-	ErrorCode             int
-	SID                   bool
-	CampaignID            int64
-	Created, Updated      time.Time
-	TaskLink              string
-	CanMark, CanRequeue   bool
+	ID, SalonID         int64
+	Salon, Kind, Status string
+	To                  string
+	Reason              string
+	ErrorCode           int
+	SID                 bool
+	CampaignID          int64
+	Created, Updated    time.Time
+	TaskLink            string
+	CanMark, CanRequeue bool
 }
 
 // textFilter is the page's query: salon id, state, reason (an error code
