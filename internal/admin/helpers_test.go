@@ -101,6 +101,12 @@ func newFixtureDB(t *testing.T, plan admintest.Plan, db *pgxpool.Pool) *fixture 
 	if plan != nil {
 		admintest.Seed(t, r.ConnOpt(), plan)
 	}
+	return newFixtureOn(t, r, db)
+}
+
+// newFixtureOn serves the dashboard over r and db.
+func newFixtureOn(t testing.TB, r *testenv.Redis, db *pgxpool.Pool) *fixture {
+	t.Helper()
 	f := &fixture{redis: r, logs: &syncBuffer{}, clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	dash, err := New(Config{
 		Redis:  r.ConnOpt(),

@@ -166,14 +166,28 @@ func enqueueEvent(taskID string, at time.Time) []byte {
 func SeedOutboxes(t testing.TB, pool *pgxpool.Pool, salonID int64, n int) {
 	t.Helper()
 	ctx := context.Background()
+	var campaign int64
+	if err := pool.QueryRow(ctx, `INSERT INTO campaigns (salon_id, name, body, send_at, status, started_at, recipients_total)
+		VALUES ($1, 'Big campaign', 'Big', now() - interval '1 hour', 'sending', now() - interval '1 hour', $2) RETURNING id`,
+		salonID, n/2).Scan(&campaign); err != nil {
+		t.Fatalf("seed campaign: %v", err)
+	}
+	// Half the texts are one campaign's: sent, then waiting for quiet
+	// hours; the rest confirmations, nearly all delivered.
 	if _, err := pool.Exec(ctx, `
-		INSERT INTO sms_messages (idempotency_key, salon_id, category, kind, to_phone, body, status, twilio_sid, sent_at, error_code, error_message)
-		SELECT 'bulk:' || i, $1, 'transactional', 'confirmation', '+1555' || lpad(i::text, 7, '0'), 'See you tomorrow',
-		       CASE WHEN i % 500 = 0 THEN 'failed' WHEN i % 777 = 0 THEN 'unknown' ELSE 'delivered' END,
-		       CASE WHEN i % 500 = 0 OR i % 777 = 0 THEN NULL ELSE 'SMB' || lpad(i::text, 31, '0') END,
+		INSERT INTO sms_messages (idempotency_key, salon_id, campaign_id, category, kind, to_phone, body, status, twilio_sid, sent_at,
+			error_code, error_message, wait_reason, send_after)
+		SELECT 'bulk:' || i, $1, CASE WHEN i % 2 = 0 THEN $3::bigint END,
+		       CASE WHEN i % 2 = 0 THEN 'marketing' ELSE 'transactional' END,
+		       CASE WHEN i % 2 = 0 THEN 'campaign' ELSE 'confirmation' END,
+		       '+1555' || lpad(i::text, 7, '0'), 'See you tomorrow',
+		       CASE WHEN i % 500 = 0 THEN 'failed' WHEN i % 777 = 0 THEN 'unknown' WHEN i % 2 = 0 AND i > $2 / 2 THEN 'pending' ELSE 'delivered' END,
+		       CASE WHEN i % 500 = 0 OR i % 777 = 0 OR (i % 2 = 0 AND i > $2 / 2) THEN NULL ELSE 'SMB' || lpad(i::text, 31, '0') END,
 		       now() - (i || ' seconds')::interval,
-		       CASE WHEN i % 500 = 0 THEN 30003 END, CASE WHEN i % 500 = 0 THEN 'unreachable handset' END
-		FROM generate_series(1, $2) AS i`, salonID, n); err != nil {
+		       CASE WHEN i % 500 = 0 THEN 30003 END, CASE WHEN i % 500 = 0 THEN 'unreachable handset' END,
+		       CASE WHEN i % 2 = 0 AND i > $2 / 2 THEN 'quiet_hours' END,
+		       CASE WHEN i % 2 = 0 AND i > $2 / 2 THEN now() + interval '9 hours' END
+		FROM generate_series(1, $2) AS i`, salonID, n, campaign); err != nil {
 		t.Fatalf("seed texts: %v", err)
 	}
 	if _, err := pool.Exec(ctx, `
@@ -184,7 +198,11 @@ func SeedOutboxes(t testing.TB, pool *pgxpool.Pool, salonID int64, n int) {
 		FROM generate_series(1, $1) AS i`, n); err != nil {
 		t.Fatalf("seed emails: %v", err)
 	}
-	if _, err := pool.Exec(ctx, `ANALYZE sms_messages; ANALYZE email_messages`); err != nil {
-		t.Fatal(err)
+	// As autovacuum leaves a busy table: statistics and visibility map
+	// up to date.
+	for _, table := range []string{"sms_messages", "email_messages"} {
+		if _, err := pool.Exec(ctx, `VACUUM ANALYZE `+table); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -130,31 +130,26 @@ func (h *Handler) listCampaigns(ctx context.Context) ([]campaign, error) {
 	if len(live) == 0 {
 		return list, nil
 	}
-	// Waits and rate only for campaigns still sending: their unfinished
-	// and recent rows, through the same index.
+	// Waits and rate only for campaigns still sending, each through an
+	// index of its own (the campaign's quiet-hours waits; its texts by
+	// sent time), so neither reads the campaign's other rows.
 	since := h.now().Add(-rateWindow)
-	rows, err = h.cfg.DB.Query(ctx, `
-		SELECT campaign_id,
-		       count(*) FILTER (WHERE status = 'pending' AND wait_reason = 'quiet_hours'),
-		       max(send_after) FILTER (WHERE status = 'pending' AND wait_reason = 'quiet_hours'),
-		       count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered') AND sent_at >= $2)
-		FROM sms_messages
-		WHERE campaign_id = ANY($1) AND status IN ('pending', 'sent', 'delivered', 'undelivered')
-		GROUP BY campaign_id`, live, since)
-	if err != nil {
-		return nil, err
-	}
-	var quiet, recent int
-	var until *time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&id, &quiet, &until, &recent}, func() error {
+	for _, id := range live {
 		c := byID[id]
-		c.QuietWaiting, c.RecentSent = quiet, recent
+		var until *time.Time
+		if err := h.cfg.DB.QueryRow(ctx, `
+			SELECT count(*), max(send_after) FROM sms_messages
+			WHERE campaign_id = $1 AND status = 'pending' AND wait_reason = 'quiet_hours'`, id).Scan(&c.QuietWaiting, &until); err != nil {
+			return nil, err
+		}
 		if until != nil {
 			c.QuietUntil = *until
 		}
-		return nil
-	}); err != nil {
-		return nil, err
+		if err := h.cfg.DB.QueryRow(ctx, `
+			SELECT count(*) FROM sms_messages
+			WHERE campaign_id = $1 AND sent_at IS NOT NULL AND sent_at >= $2`, id, since).Scan(&c.RecentSent); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range live {
 		c := byID[id]

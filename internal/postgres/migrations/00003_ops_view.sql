@@ -12,12 +12,20 @@ ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_check
 -- among millions.
 CREATE INDEX IF NOT EXISTS sms_messages_attention_idx ON sms_messages (id)
     WHERE status IN ('unknown', 'failed');
+-- A sending campaign's rate: its texts sent in the last minutes.
+CREATE INDEX IF NOT EXISTS sms_messages_campaign_sent_idx ON sms_messages (campaign_id, sent_at)
+    WHERE campaign_id IS NOT NULL AND sent_at IS NOT NULL;
+-- A campaign's texts waiting for quiet hours to end, and until when.
+CREATE INDEX IF NOT EXISTS sms_messages_campaign_quiet_idx ON sms_messages (campaign_id, send_after)
+    WHERE status = 'pending' AND wait_reason = 'quiet_hours';
 -- Emails needing attention, newest first.
 CREATE INDEX IF NOT EXISTS email_messages_failed_idx ON email_messages (id)
     WHERE status = 'failed';
 
 -- +goose Down
 DROP INDEX IF EXISTS email_messages_failed_idx;
+DROP INDEX IF EXISTS sms_messages_campaign_quiet_idx;
+DROP INDEX IF EXISTS sms_messages_campaign_sent_idx;
 DROP INDEX IF EXISTS sms_messages_attention_idx;
 ALTER TABLE campaigns DROP CONSTRAINT campaigns_status_check;
 ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_check
