@@ -68,6 +68,8 @@ var (
 	// more digits of any script (spaces of any kind, dots, dashes or
 	// parentheses between them; a full-width plus too).
 	phonePattern = regexp.MustCompile(`[+＋]?\(?\p{Nd}[\p{Nd}\s\p{Zs}().\-‐‑–]{6,}\p{Nd}`)
+	// streamID spares Redis stream entry IDs (milliseconds-sequence).
+	streamID = regexp.MustCompile(`^\d{13}-\d+$`)
 	// datePattern spares dates and times, which look like numbers too.
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}`)
 	// urlPattern finds absolute URLs in text.
@@ -107,7 +109,7 @@ func Text(s string) string {
 			}
 		}
 		plain := strings.TrimFunc(m, unicode.IsDigit) == ""
-		if digits < 8 || datePattern.MatchString(m) || plain {
+		if digits < 8 || datePattern.MatchString(m) || plain || streamID.MatchString(m) {
 			// A bare run of digits is an ID or a timestamp far more often
 			// than a phone number; payload numbers are E.164 with a "+".
 			return m

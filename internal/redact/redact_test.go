@@ -54,6 +54,7 @@ func TestText(t *testing.T) {
 		{"user info", "redis://user:hunter2@cache.internal:6379/0", "redis://[redacted]@cache.internal:6379/0"},
 		{"secret pairs", `token=abc123 "password": "hunter2" api_key=k1`, `token=[redacted] "password": "[redacted]" api_key=[redacted]`},
 		{"nothing to do", "claim message 42: row moved on", "claim message 42: row moved on"},
+		{"stream entry id", "dead letter 1764748988490-0 replayed", "dead letter 1764748988490-0 replayed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
