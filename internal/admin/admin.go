@@ -27,6 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/admin/ops"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/internal/queueset"
 )
@@ -60,9 +61,9 @@ type Config struct {
 	// DefaultFailureLimit and DefaultFailureWindow when zero.
 	FailureLimit  int
 	FailureWindow time.Duration
-	// Now is the clock of the limiter and the login cache; time.Now when
-	// nil.
-	Now func() time.Time
+	// Clock is the time of the limiter, the login cache and the
+	// operations pages; nil is the wall clock.
+	Clock clock.Clock
 	// DB is the database of the outboxes and campaigns, which the
 	// operations pages (/admin/ops) read and act on; nil leaves those of
 	// its pages that need it answering 503.
@@ -98,10 +99,7 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Logger == nil {
 		return nil, errors.New("admin: Config.Logger is required")
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := cfg.Clock.Now
 	limit, window := cfg.FailureLimit, cfg.FailureWindow
 	if limit <= 0 {
 		limit = DefaultFailureLimit
@@ -132,7 +130,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, errors.New("admin: Config.Redis makes no go-redis client")
 	}
 	d.rdb = rdb
-	d.ops, err = ops.New(ops.Config{DB: cfg.DB, Redis: rdb, QueuesPath: RootPath, Logger: cfg.Logger, Clock: now})
+	d.ops, err = ops.New(ops.Config{DB: cfg.DB, Redis: rdb, QueuesPath: RootPath, Logger: cfg.Logger, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
 	}

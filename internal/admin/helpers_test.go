@@ -60,19 +60,19 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// clock is a settable time for the limiter.
-type clock struct {
+// testClock is a settable time for the limiter.
+type testClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *clock) Advance(d time.Duration) {
+func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -86,7 +86,7 @@ type fixture struct {
 	dash  *Dashboard
 	insp  *asynq.Inspector
 	logs  *syncBuffer
-	clock *clock
+	clock *testClock
 }
 
 func newFixture(t *testing.T, plan admintest.Plan) *fixture {
@@ -107,12 +107,12 @@ func newFixtureDB(t *testing.T, plan admintest.Plan, db *pgxpool.Pool) *fixture 
 // newFixtureOn serves the dashboard over r and db.
 func newFixtureOn(t testing.TB, r *testenv.Redis, db *pgxpool.Pool) *fixture {
 	t.Helper()
-	f := &fixture{redis: r, logs: &syncBuffer{}, clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	f := &fixture{redis: r, logs: &syncBuffer{}, clock: &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	dash, err := New(Config{
 		Redis:  r.ConnOpt(),
 		Users:  testUsers(t),
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		Now:    f.clock.Now,
+		Clock:  f.clock.Now,
 		DB:     db,
 	})
 	if err != nil {
