@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/tasks"
@@ -97,11 +98,13 @@ func samplePayloads(t *testing.T) map[string][]byte {
 // personal data of every kind in every task state asynqmon shows
 // (pending, scheduled, aggregating, active, retry, archived, completed
 // with a result), with errors and results quoting them, publishes them as
-// scheduler entries, and then reads every GET route of asynqmon's API, as
-// an admin and as a viewer.
+// scheduler entries and dead letters, adds outbox rows holding the same
+// probes, and then reads every GET route of asynqmon's API and every
+// operations page, as an admin and as a viewer.
 func TestNoDashboardRouteShowsASecret(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil)
+	pg := testenv.NewPostgres(t)
+	f := newFixtureDB(t, nil, pg.Pool)
 	opt := f.redis.ConnOpt()
 	client := asynq.NewClient(opt)
 	t.Cleanup(func() { client.Close() })
@@ -193,6 +196,36 @@ func TestNoDashboardRouteShowsASecret(t *testing.T) {
 		t.Fatalf("servers = %v, %v; want one with active workers", servers, err)
 	}
 
+	// The operations pages: every sample as a dead letter whose reason
+	// quotes it, and outbox rows whose recipients and errors hold probes.
+	rdb := redis.NewClient(&redis.Options{Addr: f.redis.Addr, DB: f.redis.DB})
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	for name, payload := range samples {
+		kind, _, _ := strings.Cut(name, "/")
+		err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "jobs:ingest:dead", Values: []any{
+			"kind", kind, "payload", string(payload), "idempotency_key", probeText,
+			"error", "refused " + string(payload) + " " + probeText + " token=" + bareSecret}}).Err()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sql := range []string{
+		`INSERT INTO salons (id, name) VALUES (1, 'Salon')`,
+		`INSERT INTO campaigns (salon_id, name, body, send_at, status) VALUES (1, 'C', 'B', now(), 'sending')`,
+		`INSERT INTO sms_messages (idempotency_key, salon_id, campaign_id, category, kind, to_phone, body, status, error_code, error_message)
+			VALUES ('k1', 1, 1, 'marketing', 'campaign', '+447946095812', 'b', 'failed', 30001, '` + probeText + ` to +447946095812')`,
+		`INSERT INTO sms_messages (idempotency_key, salon_id, category, kind, to_phone, body, status, error_message)
+			VALUES ('k2', 1, 'transactional', 'adhoc', '+447946095812', 'b', 'unknown', '` + probeText + `')`,
+		`INSERT INTO email_messages (idempotency_key, template, to_address, status, error)
+			VALUES ('k3', 'welcome', 'josé.probe@exämple.com', 'failed', 'outcome unknown: ` + probeText + ` josé.probe@exämple.com')`,
+	} {
+		if _, err := pg.Pool.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	opsPages := []string{"/admin", "/admin/ops/campaigns", "/admin/ops/sms", "/admin/ops/emails", "/admin/ops/dead-letters", "/admin/ops/schedules"}
+
 	// Every GET route, every variable filled with every value it can take.
 	var paths []string
 	for _, r := range asynqmonRoutes(t) {
@@ -220,10 +253,15 @@ func TestNoDashboardRouteShowsASecret(t *testing.T) {
 	if len(paths) < 7*len(samples) {
 		t.Fatalf("only %d paths to read", len(paths))
 	}
+	for i, p := range paths {
+		paths[i] = RootPath + p
+	}
+	apiPaths := len(paths)
+	paths = append(paths, opsPages...)
 	shown := 0
 	for _, p := range paths {
 		for _, u := range []struct{ name, pass string }{{adminName, adminPass}, {viewerName, viewerPass}} {
-			resp, body := f.do(t, req{method: "GET", path: RootPath + p, user: u.name, pass: u.pass})
+			resp, body := f.do(t, req{method: "GET", path: p, user: u.name, pass: u.pass})
 			if resp.StatusCode != http.StatusOK {
 				t.Errorf("%s %s: status %d: %.200s", u.name, p, resp.StatusCode, body)
 				continue
@@ -239,7 +277,7 @@ func TestNoDashboardRouteShowsASecret(t *testing.T) {
 		}
 	}
 	// The walk proves something only if the probes reached the answers.
-	if shown < len(paths) {
+	if shown < apiPaths {
 		t.Errorf("only %d of %d answers showed a redacted value; the probes did not reach the dashboard", shown, 2*len(paths))
 	}
 }
