@@ -2,6 +2,7 @@ package logging
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 
@@ -85,6 +86,8 @@ func redactAttr(a slog.Attr, kind string) slog.Attr {
 			return slog.String(a.Key, redact.Text(x.Error()))
 		case []byte:
 			return slog.String(a.Key, redact.Text(string(x)))
+		case json.RawMessage:
+			return slog.String(a.Key, redact.Text(string(x)))
 		case []string:
 			out := make([]string, len(x))
 			for i, s := range x {
@@ -98,9 +101,15 @@ func redactAttr(a slog.Attr, kind string) slog.Attr {
 	return slog.Attr{Key: a.Key, Value: v}
 }
 
+// valueString returns v as text; bytes (json.RawMessage too) as they are.
 func valueString(v slog.Value) string {
-	if b, ok := v.Any().([]byte); ok && v.Kind() == slog.KindAny {
-		return string(b)
+	if v.Kind() == slog.KindAny {
+		switch b := v.Any().(type) {
+		case []byte:
+			return string(b)
+		case json.RawMessage:
+			return string(b)
+		}
 	}
 	return v.String()
 }

@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -22,11 +23,12 @@ func TestEveryLineIsRedacted(t *testing.T) {
 			"kind", "email:send",
 			"payload", []byte(`{"template":"password_reset","to":"ana@example.com","data":{"name":"Ana","reset_url":"https://app.example/r/RESETTOKEN","expires_in_minutes":30}}`),
 			"password", "hunter2",
+			slog.Group("task", "kind", "sms:send", "payload", json.RawMessage(`{"to":"+15555550199","body":"BODYTEXT"}`)),
 			slog.Group("req", "url", "https://app.example/reset?code=QUERYCODE"),
 			"message_id", 42,
 		)
 		line := buf.String()
-		for _, leak := range []string{"josé@", "5555550123", "7911123456", "t0k", "ana@", "RESETTOKEN", "hunter2", "QUERYCODE"} {
+		for _, leak := range []string{"josé@", "5555550123", "7911123456", "t0k", "ana@", "RESETTOKEN", "hunter2", "QUERYCODE", "5555550199", "BODYTEXT"} {
 			if strings.Contains(line, leak) {
 				t.Errorf("%s: %q leaked into %s", format, leak, line)
 			}
