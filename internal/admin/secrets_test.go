@@ -31,7 +31,7 @@ const (
 // leaked are the substrings no dashboard answer may hold: the secrets
 // whole, the address's local part and the number's middle digits (masks
 // keep a first character and the last two digits).
-var leaked = []string{bareSecret, "QUERY-SECRET", "FRAG-SECRET", "osé.probe", "7946 0958", "7946"}
+var leaked = []string{bareSecret, "QUERY-SECRET", "FRAG-SECRET", "osé.probe", "7946 0958", "447946095812"}
 
 // samplePayloads returns, for every kind of the catalogue (and every
 // template of email:send), a payload whose every field holds the probes:
