@@ -11,12 +11,12 @@ import (
 	"github.com/salonworks/jobs/internal/email/outbox"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/queues"
-	taskemail "github.com/salonworks/jobs/tasks/email"
 )
 
 // Email is the emails queue's wiring.
 type Email struct {
-	Handlers map[string]asynq.Handler
+	// Sender handles email:send.
+	Sender *email.Sender
 	// Sweeper fails rows left in "sending" by a worker that died.
 	Sweeper *EmailSweeper
 }
@@ -57,14 +57,14 @@ func NewEmail(d *Deps) (*Email, error) {
 		provider = ses
 	}
 	store := outbox.New(d.DB)
-	h := &email.Handler{
+	h := &email.Sender{
 		Store: store, Provider: provider, Renderer: renderer,
 		Pauser: asynq.NewInspectorFromRedisClient(d.Redis), Queue: queues.Emails,
 		Metrics: m, Logger: d.Logger, Now: time.Now, From: from,
 	}
 	return &Email{
-		Handlers: map[string]asynq.Handler{taskemail.KindSend: h},
-		Sweeper:  &EmailSweeper{Store: store, Logger: d.Logger, Interval: time.Minute},
+		Sender:  h,
+		Sweeper: &EmailSweeper{Store: store, Logger: d.Logger, Interval: time.Minute},
 	}, nil
 }
 

@@ -8,7 +8,10 @@ import (
 	"github.com/salonworks/jobs/internal/apicall"
 	"github.com/salonworks/jobs/internal/maintenance"
 	"github.com/salonworks/jobs/internal/version"
+	"github.com/salonworks/jobs/internal/worker"
+	taskemail "github.com/salonworks/jobs/tasks/email"
 	"github.com/salonworks/jobs/tasks/salon"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
 
@@ -24,8 +27,15 @@ func Handlers(d *Deps, sms *SMS, mail *Email, files *Files) map[string]asynq.Han
 		synctasks.KindDailyStats: &maintenance.DailyStats{Pool: d.DB, Logger: d.Logger, Now: time.Now},
 	}
 	// sms:send and the three dispatchers; email:send.
-	maps.Copy(h, sms.Handlers)
-	maps.Copy(h, mail.Handlers)
+	t := worker.NewHandlers()
+	worker.Handle(t, tasksms.KindSend, sms.Sender.Send)
+	worker.Handle(t, tasksms.KindDispatchConfirmations, sms.Dispatcher.DispatchConfirmations)
+	worker.Handle(t, tasksms.KindDispatchReviews, sms.Dispatcher.DispatchReviews)
+	worker.Handle(t, tasksms.KindDispatchCampaigns, sms.Dispatcher.DispatchCampaigns)
+	worker.Handle(t, taskemail.KindSend, mail.Sender.Send)
+	for _, k := range t.Kinds() {
+		h[k], _ = t.Lookup(k)
+	}
 	// upload:process, report:generate.
 	maps.Copy(h, files.Handlers)
 	return h

@@ -9,14 +9,19 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio"
-	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
-// SMS is the sms queue's wiring: handlers, the reconciler and webhooks.
+// SMS is the sms queue's wiring: the handlers of its kinds, the reconciler
+// and Twilio's webhooks.
 type SMS struct {
-	Handlers   map[string]asynq.Handler
+	// Sender handles sms:send.
+	Sender *sms.Sender
+	// Dispatcher handles the three sms:dispatch_* kinds.
+	Dispatcher *sms.Dispatcher
+	// Reconciler settles sends whose outcome was lost.
 	Reconciler *sms.Reconciler
-	Webhooks   *sms.Webhooks
+	// Webhooks serves Twilio's status and inbound callbacks.
+	Webhooks *sms.Webhooks
 }
 
 // NewSMS builds the SMS provider chosen by SMS_PROVIDER and everything that
@@ -51,12 +56,8 @@ func NewSMS(d *Deps) (*SMS, error) {
 	}
 	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
 	return &SMS{
-		Handlers: map[string]asynq.Handler{
-			tasksms.KindSend:                  s,
-			tasksms.KindDispatchConfirmations: disp.Confirmations(),
-			tasksms.KindDispatchReviews:       disp.Reviews(),
-			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
-		},
+		Sender:     s,
+		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
 			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
 			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),

@@ -31,7 +31,7 @@ var benchEmails = flag.Int("emails", 1000, "emails per round of BenchmarkEmailTh
 // BenchmarkEmailThroughput sends -emails notification emails through a
 // real worker (emails queue, concurrency 10) to the SES fake and to the
 // aws-ses-v2-local emulator, through the real SDK. "handler" is this
-// package's Handler (outbox row, suppression check, render, claim, send,
+// package's Sender (outbox row, suppression check, render, claim, send,
 // record); "plain-asynq" is a bare asynq handler that decodes the payload
 // and calls SES with a fixed message: the floor the handler's work adds to.
 func BenchmarkEmailThroughput(b *testing.B) {
@@ -51,8 +51,8 @@ func benchThroughput(b *testing.B, target, mode string) {
 	}
 	provider := newSES(b, endpoint, "")
 	f := newFixture(b, provider)
-	f.h.Now = time.Now
-	var h asynq.Handler = f.h
+	f.s.Now = time.Now
+	var h = handler(f.s)
 	if mode == "plain-asynq" {
 		h = plainHandler(provider)
 	}

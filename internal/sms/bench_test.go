@@ -58,7 +58,6 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 	}
 	d := f.dispatcher()
 	d.Now = time.Now
-	h := d.Campaigns()
 	b.ResetTimer()
 
 	var secs, rows, tasks, peakMB []float64
@@ -81,7 +80,7 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 		b.StartTimer()
 
 		start := time.Now()
-		if err := h.ProcessTask(ctx, nil); err != nil {
+		if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 			b.Fatal(err)
 		}
 		elapsed := time.Since(start)
@@ -166,7 +165,7 @@ func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
 	q, _ := queues.Lookup(queues.SMS)
 	w, err := worker.New(worker.Config{
 		Redis: rdb, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{tasksms.KindSend: s},
+		Handlers:        map[string]asynq.Handler{tasksms.KindSend: handler(s)},
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics:         metrics.New(),

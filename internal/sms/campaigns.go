@@ -9,28 +9,27 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
-// Campaigns handles sms:dispatch_campaigns: each campaign whose send_at has
+// DispatchCampaigns handles sms:dispatch_campaigns: each campaign whose send_at has
 // passed is fanned out, in batches, to every customer of its salon with
 // marketing consent who has not opted out, one message per (campaign,
 // customer). The campaign moves scheduled → sending → sent with its counts;
 // a fan-out cut short resumes where it stopped on the next run. A campaign
 // that fails does not hold up the others: its error is returned once every
 // other due campaign has been fanned out.
-func (d *Dispatcher) Campaigns() asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		var errs []error
-		for {
-			done, err := d.nextCampaign(ctx)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if done {
-				return errors.Join(errs...)
-			}
+func (d *Dispatcher) DispatchCampaigns(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchCampaignsPayload) error {
+	var errs []error
+	for {
+		done, err := d.nextCampaign(ctx)
+		if err != nil {
+			errs = append(errs, err)
 		}
-	})
+		if done {
+			return errors.Join(errs...)
+		}
+	}
 }
 
 // nextCampaign claims one due campaign (SKIP LOCKED, so concurrent

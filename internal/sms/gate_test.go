@@ -96,8 +96,8 @@ func TestQuietHours(t *testing.T) {
 			s.Now = func() time.Time { return tt.now }
 			s.QuietTransactional = tt.quietTransactional
 
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() = %v, want nil", err)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Fatalf("Send() = %v, want nil", err)
 			}
 			m := f.get(t, id)
 			sent := len(f.fake.SentTo(to))
@@ -115,8 +115,8 @@ func TestQuietHours(t *testing.T) {
 
 			// The scheduled task runs at the opening: the text goes out.
 			s.Now = func() time.Time { return tt.waitUntil }
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() at the opening = %v", err)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Fatalf("Send() at the opening = %v", err)
 			}
 			if m := f.get(t, id); m.Status != outbox.StatusSent || len(f.fake.SentTo(to)) != 1 {
 				t.Errorf("at the opening: row %s, fake holds %d; want sent, 1", m.Status, len(f.fake.SentTo(to)))
@@ -135,8 +135,8 @@ func TestQuietHoursWaitRunTwice(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	id := f.message(t, salon, f.customer(t, salon, "+15555550601", true), outbox.KindReview, "+15555550601")
 	for i := range 2 {
-		if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-			t.Fatalf("run %d: ProcessTask() = %v, want nil", i+1, err)
+		if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+			t.Fatalf("run %d: Send() = %v, want nil", i+1, err)
 		}
 	}
 	scheduled, err := f.insp.ListScheduledTasks(smsQueue)
@@ -170,7 +170,7 @@ func TestQuietHoursWakeUpEarly(t *testing.T) {
 	q, _ := queues.Lookup(queues.SMS)
 	w, err := worker.New(worker.Config{
 		Redis: f.rdb.Client, Queues: []queues.Queue{q},
-		Handlers:     map[string]asynq.Handler{tasksms.KindSend: f.sender()},
+		Handlers:     map[string]asynq.Handler{tasksms.KindSend: handler(f.sender())},
 		PollInterval: 20 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})
@@ -235,8 +235,8 @@ func TestConsentCheckedAtSend(t *testing.T) {
 			if _, err := f.pool.Exec(ctx, tt.change, customer); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.sender().ProcessTask(ctx, sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() = %v", err)
+			if err := handler(f.sender()).ProcessTask(ctx, sendTask(t, id)); err != nil {
+				t.Fatalf("Send() = %v", err)
 			}
 			m, sent := f.get(t, id), len(f.fake.SentTo(to))
 			if tt.want == "" {

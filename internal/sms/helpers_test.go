@@ -19,6 +19,7 @@ import (
 	"github.com/salonworks/jobs/internal/sms/twilio"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
 	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/internal/worker"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -207,22 +208,32 @@ func sendTask(t testing.TB, id int64) *asynq.Task {
 	return task
 }
 
-// handlers is the sms queue's kinds, for drain.
-func (f *fixture) handlers(s *Sender) map[string]asynq.Handler {
+// handler is s as the worker registers it: worker.Handle decodes and
+// validates the payload, then Send runs.
+func handler(s *Sender) asynq.Handler {
+	h := worker.NewHandlers()
+	worker.Handle(h, tasksms.KindSend, s.Send)
+	fn, _ := h.Lookup(tasksms.KindSend)
+	return fn
+}
+
+// handlers is the sms queue's kinds, registered as the worker does, for
+// drain.
+func (f *fixture) handlers(s *Sender) *worker.Handlers {
 	d := f.dispatcher()
-	return map[string]asynq.Handler{
-		tasksms.KindSend:                  s,
-		tasksms.KindDispatchConfirmations: d.Confirmations(),
-		tasksms.KindDispatchReviews:       d.Reviews(),
-		tasksms.KindDispatchCampaigns:     d.Campaigns(),
-	}
+	h := worker.NewHandlers()
+	worker.Handle(h, tasksms.KindSend, s.Send)
+	worker.Handle(h, tasksms.KindDispatchConfirmations, d.DispatchConfirmations)
+	worker.Handle(h, tasksms.KindDispatchReviews, d.DispatchReviews)
+	worker.Handle(h, tasksms.KindDispatchCampaigns, d.DispatchCampaigns)
+	return h
 }
 
 // drain plays the worker by hand: it runs every pending task of the sms
 // queue through its handler, oldest first, deleting each, until none is
 // left (tasks may enqueue more). It returns how many ran and the errors
 // they returned. Scheduled tasks are left alone.
-func (f *fixture) drain(t testing.TB, handlers map[string]asynq.Handler) (ran int, errs []error) {
+func (f *fixture) drain(t testing.TB, handlers *worker.Handlers) (ran int, errs []error) {
 	t.Helper()
 	for range 100 {
 		pending, err := f.insp.ListPendingTasks(smsQueue, asynq.PageSize(1000))
@@ -236,7 +247,7 @@ func (f *fixture) drain(t testing.TB, handlers map[string]asynq.Handler) (ran in
 			if err := f.insp.DeleteTask(smsQueue, info.ID); err != nil {
 				t.Fatalf("delete task %s: %v", info.ID, err)
 			}
-			h, ok := handlers[info.Type]
+			h, ok := handlers.Lookup(info.Type)
 			if !ok {
 				t.Fatalf("no handler for %s", info.Type)
 			}

@@ -2,7 +2,6 @@ package sms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,19 +57,13 @@ func NewSendTask(id int64, opts ...asynq.Option) (*asynq.Task, error) {
 	return tasksms.NewSendTask(tasksms.SendPayload{MessageID: id}, append([]asynq.Option{asynq.TaskID(SendTaskID(id))}, opts...)...)
 }
 
-// ProcessTask implements asynq.Handler.
-func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p tasksms.SendPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return taskerr.Permanent("decode sms:send payload", err)
-	}
-	if err := p.Validate(); err != nil {
-		return taskerr.Permanent("invalid sms:send payload", err)
-	}
+// Send handles one sms:send task, its payload decoded and validated by the
+// worker: a row of the outbox, or an inline message stored first.
+func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *tasksms.SendPayload) error {
 	id := p.MessageID
 	if id == 0 {
 		var err error
-		if id, err = s.createInline(ctx, p); err != nil {
+		if id, err = s.createInline(ctx, *p); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/tasks"
 )
@@ -59,7 +60,7 @@ func Handle[P any](h *Handlers, kind string, fn HandlerFunc[P]) {
 	h.m[kind] = asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		p, err := tasks.Decode(t.Type(), t.Payload())
 		if err != nil {
-			return taskerr.Permanent("invalid payload", err)
+			return taskerr.Permanent("invalid payload", redact.Error(err)) // payloads hold recipients
 		}
 		return fn(ctx, t, any(p).(*P))
 	})

@@ -97,7 +97,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := f.h.ProcessTask(context.Background(), rawTask(tt.payload))
+			err := handler(f.s).ProcessTask(context.Background(), rawTask(tt.payload))
 			if !taskerr.IsPermanent(err) {
 				t.Fatalf("ProcessTask() = %v, want a permanent error", err)
 			}
