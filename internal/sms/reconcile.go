@@ -2,17 +2,17 @@ package sms
 
 import (
 	"context"
-	"strconv"
-
 	"errors"
 	"fmt"
-	"github.com/hibiken/asynq"
 	"log/slog"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/lease"
 	"github.com/salonworks/jobs/internal/redact"
+	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/queues"
 )
@@ -47,59 +47,41 @@ type Reconciler struct {
 		GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
 	}
 
-	stop, done chan struct{}
+	loop *service.Loop
 }
 
-// Start runs a pass every Interval until Shutdown.
+// Start implements service.Service: a pass every Interval until Shutdown.
 func (r *Reconciler) Start() error {
-	if r.Interval <= 0 {
-		r.Interval = 30 * time.Second
+	interval := r.Interval
+	if interval <= 0 {
+		interval = 30 * time.Second
 	}
-	r.stop, r.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(r.done)
-		t := time.NewTicker(r.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-r.stop:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), r.Interval)
-				if err := r.Pass(ctx); err != nil {
-					r.Logger.Error("sms reconciliation pass failed", "err", err)
-				}
-				cancel()
-			}
-		}
-	}()
-	return nil
+	r.loop = &service.Loop{Name: "sms reconciler", Interval: interval, Run: r.Pass, Logger: r.Logger}
+	return r.loop.Start()
 }
 
-// Shutdown stops the passes.
+// Shutdown implements service.Service: it ends a running pass and waits.
 func (r *Reconciler) Shutdown() {
-	close(r.stop)
-	<-r.done
+	if r.loop != nil {
+		r.loop.Shutdown()
+	}
 }
 
+// reconcileLock is the lease that keeps passes of several workers apart;
+// it outlives a pass that dies holding it by its TTL at most.
 const reconcileLock = "jobs:sms:reconciler"
-
-// unlockScript deletes the lock only while it is still this pass's.
-var unlockScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
-return 0`)
 
 // Pass runs one reconciliation, unless another worker is running one.
 func (r *Reconciler) Pass(ctx context.Context) error {
 	if r.Grace <= 0 {
 		r.Grace = 10 * time.Minute
 	}
-	token := strconv.FormatInt(time.Now().UnixNano(), 36)
-	ok, err := r.Redis.SetNX(ctx, reconcileLock, token, 5*time.Minute).Result()
+	l := lease.New(r.Redis, reconcileLock, "", 5*time.Minute)
+	ok, err := l.Acquire(ctx)
 	if err != nil || !ok {
 		return err
 	}
-	defer unlockScript.Run(context.WithoutCancel(ctx), r.Redis, []string{reconcileLock}, token)
+	defer l.Release(ctx)
 	now := r.Now()
 	stuck, err := r.Store.ListStuckSending(ctx, now.Add(-outbox.StuckAfter), 500)
 	if err != nil {
