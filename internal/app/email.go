@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/email"
@@ -58,7 +57,7 @@ func NewEmail(d *Deps) (*Email, error) {
 	h := &email.Sender{
 		Store: store, Provider: provider, Renderer: renderer,
 		Pauser: asynq.NewInspectorFromRedisClient(d.Redis), Queue: queues.Emails,
-		Metrics: m, Logger: d.Logger, Now: time.Now, From: from,
+		Metrics: m, Logger: d.Logger, From: from,
 	}
 	return &Email{
 		Sender:  h,

@@ -44,7 +44,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		provider = sms.Twilio{C: c}
 		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
 	default:
-		provider = sms.LogProvider{Logger: d.Logger, Now: time.Now}
+		provider = sms.LogProvider{Logger: d.Logger}
 	}
 	limiter, err := sms.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
 	if err != nil {
@@ -52,18 +52,18 @@ func NewSMS(d *Deps) (*SMS, error) {
 	}
 	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
-		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 	}
-	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16}
 	return &SMS{
 		Sender:     s,
 		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
 			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
-			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
+			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{
-			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		},
 	}, nil
 }

@@ -51,7 +51,7 @@ func benchThroughput(b *testing.B, target, mode string) {
 	}
 	provider := newSES(b, endpoint, "")
 	f := newFixture(b, provider)
-	f.s.Now = time.Now
+	f.s.Clock = nil // the wall clock
 	var h = handler(f.s)
 	if mode == "plain-asynq" {
 		h = plainHandler(provider)

@@ -18,6 +18,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/email/outbox"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
@@ -71,7 +72,7 @@ func newFixture(t testing.TB, p Provider) *fixture {
 	f.s = &Sender{
 		Store: f.store, Provider: p, Renderer: r, Pauser: f.pauser, Metrics: m,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		Now:    func() time.Time { return t0 }, From: testFrom, ThrottleDelay: time.Second,
+		Clock:  clock.Fixed(t0), From: testFrom, ThrottleDelay: time.Second,
 	}
 	return f
 }

@@ -31,7 +31,7 @@ func (s *Sender) sent(ctx context.Context, m outbox.Message, providerID string) 
 	var err error
 	for i := range 3 {
 		rctx, cancel := record(ctx)
-		err = s.Store.MarkSent(rctx, m.ID, providerID, s.now())
+		err = s.Store.MarkSent(rctx, m.ID, providerID, s.Clock.Now())
 		cancel()
 		if err == nil || errors.Is(err, outbox.ErrTransition) {
 			break
@@ -146,13 +146,6 @@ func (s *Sender) count(outcome, code string) {
 func (s *Sender) throttleDelay() time.Duration {
 	d := or(s.ThrottleDelay, DefaultThrottleDelay)
 	return d + rand.N(d+1)
-}
-
-func (s *Sender) now() time.Time {
-	if s.Now == nil {
-		return time.Now()
-	}
-	return s.Now()
 }
 
 func (s *Sender) logger() *slog.Logger {

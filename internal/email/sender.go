@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/email/outbox"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -53,8 +54,8 @@ type Sender struct {
 	// Logger receives the two lines operators must see (queue paused,
 	// outcome unknown); nil discards them. Bodies are never logged.
 	Logger *slog.Logger
-	// Now stamps sent_at; nil is time.Now.
-	Now func() time.Time
+	// Clock stamps sent_at; nil is the wall clock.
+	Clock clock.Clock
 	// From is the sender (EMAIL_FROM), as FormatFrom returns it.
 	From string
 	// Lease, ThrottleDelay and PausedDelay override the defaults.

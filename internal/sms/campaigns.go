@@ -44,11 +44,11 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 			SELECT id, salon_id, body FROM campaigns
 			WHERE status IN ('scheduled', 'sending') AND send_at <= $1::timestamptz
 			  AND (status = 'scheduled' OR started_at < $1::timestamptz - interval '1 minute' OR started_at IS NULL)
-			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Now()).Scan(&id, &salonID, &body)
+			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Clock.Now()).Scan(&id, &salonID, &body)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'sending', started_at = $2 WHERE id = $1`, id, d.Now())
+		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'sending', started_at = $2 WHERE id = $1`, id, d.Clock.Now())
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -63,7 +63,7 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	}
 	_, err = d.DB.Exec(ctx, `
 		UPDATE campaigns SET status = 'sent', recipients_total = $2, finished_at = $3
-		WHERE id = $1 AND status = 'sending'`, id, total, d.Now())
+		WHERE id = $1 AND status = 'sending'`, id, total, d.Clock.Now())
 	if err != nil {
 		return false, fmt.Errorf("finish campaign %d: %w", id, err)
 	}

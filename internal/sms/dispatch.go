@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
@@ -25,7 +26,8 @@ type Dispatcher struct {
 	Store   *outbox.Store
 	Enqueue Enqueuer
 	Logger  *slog.Logger
-	Now     func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
 }
@@ -34,7 +36,7 @@ type Dispatcher struct {
 // appointment still booked and starting within the next 24 h gets one
 // confirmation.
 func (d *Dispatcher) DispatchConfirmations(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchConfirmationsPayload) error {
-	now := d.Now()
+	now := d.Clock.Now()
 	rows, err := d.DB.Query(ctx, `
 			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.timezone, a.starts_at
 			FROM appointments a
@@ -67,7 +69,7 @@ func (d *Dispatcher) DispatchConfirmations(ctx context.Context, _ *asynq.Task, _
 // completed at least 30 min and at most 24 h ago gets one review request
 // with the salon's review link (salons without a link are left out).
 func (d *Dispatcher) DispatchReviews(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchReviewsPayload) error {
-	now := d.Now()
+	now := d.Clock.Now()
 	rows, err := d.DB.Query(ctx, `
 			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.review_link
 			FROM appointments a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/worker"
@@ -93,7 +94,7 @@ func TestQuietHours(t *testing.T) {
 			to := fmt.Sprintf("+155555505%02d", i)
 			id := f.message(t, salon, f.customer(t, salon, to, true), tt.kind, to)
 			s := f.sender()
-			s.Now = func() time.Time { return tt.now }
+			s.Clock = clock.Fixed(tt.now)
 			s.QuietTransactional = tt.quietTransactional
 
 			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
@@ -114,7 +115,7 @@ func TestQuietHours(t *testing.T) {
 			f.wantTaskAt(t, id, tt.waitUntil)
 
 			// The scheduled task runs at the opening: the text goes out.
-			s.Now = func() time.Time { return tt.waitUntil }
+			s.Clock = clock.Fixed(tt.waitUntil)
 			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 				t.Fatalf("Send() at the opening = %v", err)
 			}

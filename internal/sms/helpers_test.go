@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio"
@@ -33,30 +33,6 @@ const (
 	smsQueue   = "sms"
 )
 
-// clock is a fixed clock that a test moves by hand; safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is one test's Postgres schema, Redis database and Twilio fake,
 // with the twilio-go client pointed at the fake, and a fixed clock shared
 // by the code under test and the fake.
@@ -69,7 +45,7 @@ type fixture struct {
 	provider Provider
 	client   *asynq.Client
 	insp     *asynq.Inspector
-	clock    *clock
+	clock    *clock.Manual
 	logger   *slog.Logger
 }
 
@@ -79,13 +55,13 @@ func newFixture(t testing.TB, now time.Time) *fixture {
 	f := &fixture{
 		pg:     testenv.NewPostgres(t),
 		rdb:    testenv.NewRedis(t),
-		clock:  &clock{t: now},
+		clock:  clock.NewManual(now),
 		logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	f.pool = f.pg.Pool
 	f.store = outbox.New(f.pool)
 	f.fake = twiliofake.New(t, accountSID, authToken)
-	f.fake.SetNow(f.clock.Now)
+	f.fake.SetClock(f.clock.Clock())
 	f.provider = Twilio{C: newTwilioClient(t, f.fake)}
 	f.client = asynq.NewClientFromRedisClient(f.rdb.Client)
 	f.insp = asynq.NewInspectorFromRedisClient(f.rdb.Client)
@@ -112,23 +88,23 @@ func newTwilioClient(t testing.TB, fake *twiliofake.Fake) *twilio.Client {
 func (f *fixture) sender() *Sender {
 	return &Sender{
 		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client,
-		Quiet: text.DefaultQuietHours, PublicBaseURL: publicBase, Logger: f.logger, Now: f.clock.Now,
+		Quiet: text.DefaultQuietHours, PublicBaseURL: publicBase, Logger: f.logger, Clock: f.clock.Clock(),
 	}
 }
 
 func (f *fixture) dispatcher() *Dispatcher {
-	return &Dispatcher{DB: f.pool, Store: f.store, Enqueue: f.client, Logger: f.logger, Now: f.clock.Now, EnqueueWorkers: 16}
+	return &Dispatcher{DB: f.pool, Store: f.store, Enqueue: f.client, Logger: f.logger, Clock: f.clock.Clock(), EnqueueWorkers: 16}
 }
 
 func (f *fixture) reconciler() *Reconciler {
 	return &Reconciler{
 		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
-		Logger: f.logger, Now: f.clock.Now, Skew: 5 * time.Second, Tasks: f.insp,
+		Logger: f.logger, Clock: f.clock.Clock(), Skew: 5 * time.Second, Tasks: f.insp,
 	}
 }
 
 func (f *fixture) webhooks() *Webhooks {
-	return &Webhooks{Store: f.store, AuthToken: authToken, PublicBaseURL: publicBase, Logger: f.logger, Now: f.clock.Now}
+	return &Webhooks{Store: f.store, AuthToken: authToken, PublicBaseURL: publicBase, Logger: f.logger, Clock: f.clock.Clock()}
 }
 
 // salon inserts a salon in time zone tz and returns its id.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/sms/twilio"
 )
@@ -46,7 +47,8 @@ func (t Twilio) FindSent(ctx context.Context, to string, since time.Time, body s
 // text, never its body: SMS_PROVIDER=log, for development.
 type LogProvider struct {
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Clock stamps the made-up SIDs; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Name implements Provider.
@@ -54,7 +56,7 @@ func (LogProvider) Name() string { return "log" }
 
 // Send implements Provider.
 func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
-	sid := fmt.Sprintf("LOG%d", p.Now().UnixNano())
+	sid := fmt.Sprintf("LOG%d", p.Clock.Now().UnixNano())
 	p.Logger.InfoContext(ctx, "sms sent to the log (SMS_PROVIDER=log)", "to", redact.Phone(to), "chars", len([]rune(body)), "sid", sid)
 	return sid, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/lease"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/service"
@@ -34,7 +35,8 @@ type Reconciler struct {
 	Enqueue  Enqueuer
 	Redis    redis.UniversalClient
 	Logger   *slog.Logger
-	Now      func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 	// Grace is how long an unknown send is looked for before the resend
 	// decision. Default 10 min.
 	Grace time.Duration
@@ -82,7 +84,7 @@ func (r *Reconciler) Pass(ctx context.Context) error {
 		return err
 	}
 	defer l.Release(ctx)
-	now := r.Now()
+	now := r.Clock.Now()
 	stuck, err := r.Store.ListStuckSending(ctx, now.Add(-outbox.StuckAfter), 500)
 	if err != nil {
 		return fmt.Errorf("list stuck sends: %w", err)

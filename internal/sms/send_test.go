@@ -293,7 +293,7 @@ func TestLogProvider(t *testing.T) {
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))
 	s := f.sender()
-	s.Provider = LogProvider{Logger: logger, Now: f.clock.Now}
+	s.Provider = LogProvider{Logger: logger, Clock: f.clock.Clock()}
 	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 		t.Fatal(err)
 	}
