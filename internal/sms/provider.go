@@ -1,6 +1,3 @@
-// Package sms is the sms queue's work: the sms:send handler (outbox
-// claim, consent, quiet hours, rate limit, Twilio), the three dispatchers,
-// the reconciler of sends whose outcome was lost, and Twilio's webhooks.
 package sms
 
 import (
