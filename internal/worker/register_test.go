@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
@@ -162,5 +164,16 @@ func TestHandleDecodesThePayloadOnce(t *testing.T) {
 	defer mu.Unlock()
 	if diff := cmp.Diff([]string{"2026-03-08"}, dates); diff != "" {
 		t.Errorf("payloads the handler saw (-want +got):\n%s", diff)
+	}
+}
+
+// A worker without a table would archive every task it takes.
+func TestNewRequiresHandlers(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	_, err := worker.New(worker.Config{Redis: r.Client, Queues: []queues.Queue{testQueue("q", 1, 0)},
+		Logger: slog.New(slog.DiscardHandler), Metrics: metrics.New()})
+	if err == nil || !strings.Contains(err.Error(), "Handlers") {
+		t.Errorf("New without Handlers = %v, want an error naming Handlers", err)
 	}
 }
