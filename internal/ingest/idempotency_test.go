@@ -12,6 +12,7 @@ import (
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
+	"github.com/salonworks/jobs/tasks/upload"
 )
 
 // recorder is a handler that remembers every task it ran.
@@ -51,7 +52,10 @@ func TestDuplicateKeyMakesOneTask(t *testing.T) {
 	t.Parallel()
 	r, insp := redisFor(t)
 	rec := &recorder{}
-	handlers := map[string]asynq.Handler{"upload:process": rec}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, upload.KindProcess, func(ctx context.Context, t *asynq.Task, _ *upload.ProcessPayload) error {
+		return rec.ProcessTask(ctx, t)
+	})
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: queues.All(), Handlers: handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,

@@ -164,9 +164,13 @@ func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
 	q, _ := queues.Lookup(queues.SMS)
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, tasksms.KindSend, func(ctx context.Context, t *asynq.Task, _ *tasksms.SendPayload) error {
+		return s.ProcessTask(ctx, t)
+	})
 	w, err := worker.New(worker.Config{
 		Redis: rdb, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{tasksms.KindSend: s},
+		Handlers:        handlers,
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics:         metrics.New(),

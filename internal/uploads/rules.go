@@ -33,7 +33,8 @@ type Rule struct {
 	Image bool
 }
 
-// Rules are the upload rules by purpose (DESIGN.md, Domain rules).
+// Rules are the upload rules by purpose: what the platform accepts for
+// each kind of file its users upload.
 var Rules = map[string]Rule{
 	PurposeProfileImage: {
 		MaxBytes: 5 * MiB, Noun: "a profile image", Kinds: "a JPEG, PNG, WebP or GIF image", Image: true,
