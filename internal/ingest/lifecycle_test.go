@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/queues"
 )
 
@@ -33,7 +34,7 @@ func TestStreamDeletedUnderTheBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := xadd(t, r.Client, "kind", "report:generate", "payload", `{"report_id":5}`)
-	waitFor(t, 10*time.Second, "the group to be recreated and the entry enqueued", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the group to be recreated and the entry enqueued", func() bool {
 		_, err := insp.GetTaskInfo(queues.Reports, ingest.TaskIDForEntry(id))
 		return err == nil
 	})
@@ -49,7 +50,7 @@ func TestShutdownFinishesTheBatchInHand(t *testing.T) {
 	if err := b.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the first tasks", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the first tasks", func() bool {
 		n, err := insp.GetQueueInfo(queues.Uploads)
 		return err == nil && n.Size > 0
 	})
@@ -84,7 +85,7 @@ func TestIdleConsumersWithoutPendingAreRemoved(t *testing.T) {
 		c.ClaimIdle = time.Hour // keep crashed-task's entry where it is
 	})
 	startBridge(t, b)
-	waitFor(t, 10*time.Second, "stopped-task to be removed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "stopped-task to be removed", func() bool {
 		cs, err := r.Client.XInfoConsumers(context.Background(), ingest.Stream, group).Result()
 		if err != nil {
 			t.Fatal(err)
