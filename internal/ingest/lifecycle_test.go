@@ -79,7 +79,18 @@ func TestIdleConsumersWithoutPendingAreRemoved(t *testing.T) {
 	f.add(3)
 	f.read(group, "stopped-task", 2, true) // read and acknowledged: nothing pending
 	f.read(group, "crashed-task", 1, false)
-	time.Sleep(300 * time.Millisecond)
+	testenv.WaitFor(t, 10*time.Second, "stopped-task to be idle for 200 ms", func() bool {
+		cs, err := r.Client.XInfoConsumers(context.Background(), ingest.Stream, group).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if c.Name == "stopped-task" {
+				return c.Idle > 200*time.Millisecond
+			}
+		}
+		return false
+	})
 	b, _ := newBridge(t, r.Client, func(c *ingest.Config) {
 		c.ConsumerIdle = 200 * time.Millisecond
 		c.ClaimIdle = time.Hour // keep crashed-task's entry where it is
