@@ -10,6 +10,7 @@ import (
 
 	"github.com/salonworks/jobs/internal/ingest"
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/tasks/upload"
@@ -84,7 +85,7 @@ func TestDuplicateKeyMakesOneTask(t *testing.T) {
 		send("")
 		send("sync") // another queue: a task ID is unique per queue only
 		waitSettled(t, b, 10*time.Second)
-		waitFor(t, 10*time.Second, "the task to run", func() bool { return rec.count(id) == 1 })
+		testenv.WaitFor(t, 10*time.Second, "the task to run", func() bool { return rec.count(id) == 1 })
 		if got := counter(t, reg, ingest.OutcomeDuplicate); got != 2 {
 			t.Errorf("duplicates = %v, want 2", got)
 		}

@@ -122,10 +122,7 @@ func TestNodeProducer(t *testing.T) {
 
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	want := len(m.Sent) + 1 // and the unkeyed dispatch
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && len(rec.snapshot()) < want {
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 30*time.Second, "every task to run", func() bool { return len(rec.snapshot()) >= want })
 	got := rec.snapshot()
 	sends := 0
 	for _, s := range m.Sent {
