@@ -33,7 +33,7 @@ func startRedis(t *testing.T, addr string) *exec.Cmd {
 }
 
 // TestReadinessFollowsRedis: /health/ready is 200 with the JSON of
-// DESIGN.md, turns 503 naming redis when Redis goes away, and 200 again
+// docs/design.md (Health), turns 503 naming redis when Redis goes away, and 200 again
 // once it is back.
 func TestReadinessFollowsRedis(t *testing.T) {
 	t.Parallel()

@@ -1,5 +1,5 @@
 // Package config reads the daemon's configuration from the environment
-// (DESIGN.md, "Configuration"). Load parses and validates every variable
+// (docs/design.md, "Configuration"). Load parses and validates every variable
 // without connecting anywhere, and reports every problem at once; the
 // methods on Config turn it into the connection settings the other packages
 // need.

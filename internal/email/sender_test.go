@@ -99,7 +99,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := handler(f.s).ProcessTask(context.Background(), rawTask(tt.payload))
 			if !taskerr.IsPermanent(err) {
-				t.Fatalf("ProcessTask() = %v, want a permanent error", err)
+				t.Fatalf("Send() = %v, want a permanent error", err)
 			}
 			if strings.Contains(err.Error(), "ana@example.com") || strings.Contains(err.Error(), "bob@example.com") {
 				t.Errorf("error %q shows a recipient unmasked", err)

@@ -31,9 +31,11 @@ func TestWorkerKeepsRetriesAndPausesTheQueue(t *testing.T) {
 	if !ok {
 		t.Fatal("no emails queue")
 	}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, taskemail.KindSend, f.s.Send)
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{taskemail.KindSend: handler(f.s)},
+		Handlers:        handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
@@ -163,9 +162,11 @@ func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
 	q, _ := queues.Lookup(queues.SMS)
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, tasksms.KindSend, s.Send)
 	w, err := worker.New(worker.Config{
 		Redis: rdb, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{tasksms.KindSend: handler(s)},
+		Handlers:        handlers,
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics:         metrics.New(),

@@ -169,9 +169,12 @@ func TestQuietHoursWakeUpEarly(t *testing.T) {
 	id := f.message(t, salon, f.customer(t, salon, "+15555550602", true), outbox.KindReview, "+15555550602")
 
 	q, _ := queues.Lookup(queues.SMS)
+	s := f.sender()
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, tasksms.KindSend, s.Send)
 	w, err := worker.New(worker.Config{
 		Redis: f.rdb.Client, Queues: []queues.Queue{q},
-		Handlers:     map[string]asynq.Handler{tasksms.KindSend: handler(f.sender())},
+		Handlers:     handlers,
 		PollInterval: 20 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})
