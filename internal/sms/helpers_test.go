@@ -60,7 +60,6 @@ func newFixture(t testing.TB, now time.Time) *fixture {
 	}
 	f.pool = f.pg.Pool
 	f.store = outbox.New(f.pool)
-	f.store.Clock = f.clock.Clock()
 	f.fake = twiliofake.New(t, accountSID, authToken)
 	f.fake.SetClock(f.clock.Clock())
 	f.provider = Twilio{C: newTwilioClient(t, f.fake)}

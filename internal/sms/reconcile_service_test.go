@@ -19,7 +19,7 @@ func TestReconcilePassesOneAtATime(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	const to = "+15555550409"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
-	if _, err := f.store.Claim(context.Background(), id); err != nil {
+	if _, err := f.store.Claim(context.Background(), id, t0); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Set(t0.Add(outbox.StuckAfter + time.Second))
@@ -57,7 +57,7 @@ func TestReconcilerRunsAsAService(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	const to = "+15555550410"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
-	if _, err := f.store.Claim(context.Background(), id); err != nil {
+	if _, err := f.store.Claim(context.Background(), id, t0); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Set(t0.Add(outbox.StuckAfter + time.Second))

@@ -63,7 +63,7 @@ func TestReconcileWorkerKilledBetweenClaimAndSend(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	const to = "+15555550402"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
-	if _, err := f.store.Claim(context.Background(), id); err != nil {
+	if _, err := f.store.Claim(context.Background(), id, t0); err != nil {
 		t.Fatal(err)
 	}
 	s, r := f.sender(), f.reconciler()

@@ -94,7 +94,7 @@ func (s *Sender) createInline(ctx context.Context, p tasksms.SendPayload) (int64
 
 func (s *Sender) send(ctx context.Context, id int64) error {
 	now := s.Clock.Now()
-	m, err := s.Store.Claim(ctx, id)
+	m, err := s.Store.Claim(ctx, id, now)
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
 		return taskerr.Permanent(fmt.Sprintf("sms message %d does not exist", id), err)

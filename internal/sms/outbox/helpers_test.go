@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/testenv"
 )
 
@@ -22,13 +21,13 @@ type fixture struct {
 	campaignID int64
 }
 
-// t0 is the tests' fixed clock, the store's.
+// t0 is the tests' fixed clock.
 var t0 = time.Date(2026, 3, 8, 15, 0, 0, 0, time.UTC)
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	pg := testenv.NewPostgres(t)
-	f := &fixture{store: &Store{pool: pg.Pool, Clock: clock.Fixed(t0)}, pool: pg.Pool}
+	f := &fixture{store: New(pg.Pool), pool: pg.Pool}
 	f.salonID = f.salon(t, "Demo Salon")
 	f.customerID = f.customer(t, f.salonID, "+15555550101")
 	err := pg.Pool.QueryRow(context.Background(), `
@@ -38,11 +37,6 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatalf("insert campaign: %v", err)
 	}
 	return f
-}
-
-// claimAt claims row id as a store whose clock reads at.
-func (f *fixture) claimAt(ctx context.Context, id int64, at time.Time) (Message, error) {
-	return (&Store{pool: f.pool, Clock: clock.Fixed(at)}).Claim(ctx, id)
 }
 
 func (f *fixture) salon(t testing.TB, name string) int64 {

@@ -45,7 +45,7 @@ func TestApplyStatus(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			id, sid := f.create(t), fmt.Sprintf("SM%032d", i)
-			if _, err := f.store.Claim(ctx, id); err != nil {
+			if _, err := f.store.Claim(ctx, id, t0); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.store.MarkSent(ctx, id, sid, t0); err != nil {
@@ -100,7 +100,7 @@ func TestApplyStatusByID(t *testing.T) {
 	t.Run("callback beats MarkSent", func(t *testing.T) {
 		t.Parallel()
 		id := f.create(t)
-		if _, err := f.store.Claim(ctx, id); err != nil {
+		if _, err := f.store.Claim(ctx, id, t0); err != nil {
 			t.Fatal(err)
 		}
 		if changed, err := f.store.ApplyStatusByID(ctx, id, "SMearly", "delivered", 0, t0.Add(time.Second)); !changed || err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
@@ -44,9 +43,6 @@ var table = outboxkit.Table[Status]{Name: "sms_messages", Noun: "message"}
 // one statement each as well).
 type Store struct {
 	pool *pgxpool.Pool
-	// Clock stamps claims (claimed_at). The reconciler measures a claim's
-	// age with its own clock, so both get the same; nil is the wall clock.
-	Clock clock.Clock
 }
 
 // New returns a Store on pool.

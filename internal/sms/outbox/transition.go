@@ -11,9 +11,8 @@ import (
 	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
-// Claim takes row id for sending, in its own committed statement, before
-// Twilio is called: pending → sending, attempts+1, claimed_at = the
-// store's Clock.
+// Claim takes row id for sending at now, in its own committed statement,
+// before Twilio is called: pending → sending, attempts+1, claimed_at = now.
 // It returns the row as claimed. A row in any other state, including one
 // sending under another worker's claim however old (the reconciler's, see
 // ListStuckSending), is refused with a *StateError matching
@@ -21,8 +20,7 @@ import (
 //
 // Claim does not look at SendAfter: the caller decides whether now is a
 // good time (quiet hours, rate) and releases the row when it is not.
-func (s *Store) Claim(ctx context.Context, id int64) (Message, error) {
-	now := s.Clock.Now()
+func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx, `
 		UPDATE sms_messages SET status = 'sending', attempts = attempts + 1, claimed_at = $2
 		WHERE id = $1 AND status = 'pending'

@@ -26,7 +26,7 @@ func TestClaimConcurrentOneWinner(t *testing.T) {
 	)
 	for range 10 {
 		wg.Go(func() {
-			m, err := f.store.Claim(context.Background(), id)
+			m, err := f.store.Claim(context.Background(), id, t0)
 			var se *StateError
 			switch {
 			case err == nil:
@@ -60,7 +60,7 @@ func TestTransitions(t *testing.T) {
 		to   Status
 		do   func(id int64) error
 	}{
-		{"claim", StatusSending, func(id int64) error { _, err := f.store.Claim(ctx, id); return err }},
+		{"claim", StatusSending, func(id int64) error { _, err := f.store.Claim(ctx, id, t0); return err }},
 		{"release", StatusPending, func(id int64) error { return f.store.Release(ctx, id, WaitQuietHours, t0.Add(time.Hour)) }},
 		{"mark sent", StatusSent, func(id int64) error { return f.store.MarkSent(ctx, id, fmt.Sprintf("SMnew%d", id), t0) }},
 		{"mark failed", StatusFailed, func(id int64) error { return f.store.MarkFailed(ctx, id, 21211, "invalid To", t0) }},
@@ -107,7 +107,7 @@ func TestTransitions(t *testing.T) {
 func TestTransitionOfMissingRow(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	if _, err := f.store.Claim(context.Background(), 424242); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotClaimable) {
+	if _, err := f.store.Claim(context.Background(), 424242, t0); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotClaimable) {
 		t.Errorf("Claim(missing) = %v, want ErrNotFound", err)
 	}
 	if err := f.store.MarkSent(context.Background(), 424242, "SM1", t0); !errors.Is(err, ErrNotFound) {
@@ -121,7 +121,7 @@ func TestReleaseGivesTheAttemptBack(t *testing.T) {
 	ctx := context.Background()
 	id := f.create(t)
 	after := time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)
-	if _, err := f.store.Claim(ctx, id); err != nil {
+	if _, err := f.store.Claim(ctx, id, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.store.Release(ctx, id, WaitQuietHours, after); err != nil {
@@ -140,7 +140,7 @@ func TestReleaseGivesTheAttemptBack(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("after Release (-want +got):\n%s", diff)
 	}
-	m, err := f.claimAt(ctx, id, after)
+	m, err := f.store.Claim(ctx, id, after)
 	if err != nil || m.Attempts != 1 || m.WaitReason != WaitQuietHours {
 		t.Errorf("Claim after Release = attempts %d, wait %q, %v; want 1, the reason kept, nil", m.Attempts, m.WaitReason, err)
 	}
@@ -151,7 +151,7 @@ func TestMarkSentRepeatIsNoOp(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	id := f.create(t)
-	if _, err := f.store.Claim(ctx, id); err != nil {
+	if _, err := f.store.Claim(ctx, id, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.store.MarkSent(ctx, id, "SM123", t0); err != nil {
@@ -173,15 +173,15 @@ func TestStuckSendingGoesToTheReconciler(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	stuck, fresh := f.create(t), f.create(t)
-	if _, err := f.store.Claim(ctx, stuck); err != nil {
+	if _, err := f.store.Claim(ctx, stuck, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.claimAt(ctx, fresh, t0.Add(2*time.Minute)); err != nil {
+	if _, err := f.store.Claim(ctx, fresh, t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	now := t0.Add(3 * time.Minute)
 	// However old the claim, Claim does not take the row over.
-	if _, err := f.claimAt(ctx, stuck, now); !errors.Is(err, ErrNotClaimable) {
+	if _, err := f.store.Claim(ctx, stuck, now); !errors.Is(err, ErrNotClaimable) {
 		t.Fatalf("Claim of a stuck row = %v, want ErrNotClaimable", err)
 	}
 	list, err := f.store.ListStuckSending(ctx, now.Add(-StuckAfter), 100)
