@@ -5,11 +5,13 @@
 //
 // What differs between the two outboxes stays in their own packages
 // (internal/email/outbox, internal/sms/outbox): columns, states, and where
-// the time of a claim comes from. An email claim is stamped by the
-// database (updated_at, whose age ExpireSending measures on the same
-// clock); an SMS claim by the store's Clock (claimed_at, which the
-// reconciler compares with its own clock and which starts the window in
-// which Twilio is searched). Both are Claim(ctx, id).
+// the time of a claim comes from, hence Claim(ctx, id) for email and
+// Claim(ctx, id, now) for SMS. An email claim is stamped by the database
+// (updated_at, set by the table's trigger, whose age ExpireSending
+// measures on the same clock); an SMS claim by the caller (claimed_at,
+// which the reconciler compares with its own clock and which starts the
+// window in which Twilio is searched). A method that records a moment the
+// caller knows takes it as now in both (MarkSent).
 package outboxkit
 
 import (
