@@ -69,16 +69,17 @@ func (r *Reconciler) Shutdown() {
 	}
 }
 
-// reconcileLock is the lease that keeps passes of several workers apart;
-// it outlives a pass that dies holding it by its TTL at most.
-const reconcileLock = "jobs:sms:reconciler"
+// reconcileLease is the Redis key of the lease that keeps passes of
+// several workers apart; a pass that dies holding it blocks the others for
+// its TTL at most.
+const reconcileLease = "jobs:sms:reconciler"
 
 // Pass runs one reconciliation, unless another worker is running one.
 func (r *Reconciler) Pass(ctx context.Context) error {
 	if r.Grace <= 0 {
 		r.Grace = 10 * time.Minute
 	}
-	l := lease.New(r.Redis, reconcileLock, "", 5*time.Minute)
+	l := lease.New(r.Redis, reconcileLease, "", 5*time.Minute)
 	ok, err := l.Acquire(ctx)
 	if err != nil || !ok {
 		return err

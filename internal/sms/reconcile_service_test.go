@@ -24,7 +24,7 @@ func TestReconcilePassesOneAtATime(t *testing.T) {
 	}
 	f.clock.Set(t0.Add(outbox.StuckAfter + time.Second))
 	ctx := context.Background()
-	other := lease.New(f.rdb.Client, reconcileLock, "other-worker", time.Minute)
+	other := lease.New(f.rdb.Client, reconcileLease, "other-worker", time.Minute)
 	if ok, err := other.Acquire(ctx); err != nil || !ok {
 		t.Fatalf("other worker's Acquire() = %v, %v", ok, err)
 	}
@@ -35,22 +35,26 @@ func TestReconcilePassesOneAtATime(t *testing.T) {
 	if m := f.get(t, id); m.Status != outbox.StatusSending {
 		t.Fatalf("row = %s while another worker reconciles, want untouched (sending)", m.Status)
 	}
+	if holder, err := lease.Holder(ctx, f.rdb.Client, reconcileLease); err != nil || holder != "other-worker" {
+		t.Fatalf("lease holder = %q, %v; want the other worker's, untouched", holder, err)
+	}
 	if err := other.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if m := f.get(t, id); m.Status != outbox.StatusUnknown {
-		t.Fatalf("row = %s after the pass, want unknown", m.Status)
+	if m := f.get(t, id); m.Status == outbox.StatusSending {
+		t.Fatalf("row still sending after the pass, want it taken from the dead worker")
 	}
-	if holder, err := lease.Holder(ctx, f.rdb.Client, reconcileLock); err != nil || holder != "" {
+	if holder, err := lease.Holder(ctx, f.rdb.Client, reconcileLease); err != nil || holder != "" {
 		t.Errorf("lease holder after the pass = %q, %v; want released", holder, err)
 	}
 }
 
-// TestReconcilerRunsAsAService: started, the reconciler passes on its own;
-// Shutdown returns.
+// TestReconcilerRunsAsAService: started, the reconciler passes on its own
+// (a send stuck past StuckAfter is taken from its dead worker); Shutdown
+// returns.
 func TestReconcilerRunsAsAService(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, t0)
@@ -67,7 +71,7 @@ func TestReconcilerRunsAsAService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Shutdown()
-	testenv.WaitFor(t, 10*time.Second, "a pass to mark the stuck send unknown", func() bool {
-		return f.get(t, id).Status == outbox.StatusUnknown
+	testenv.WaitFor(t, 10*time.Second, "a pass to take the stuck send from its dead worker", func() bool {
+		return f.get(t, id).Status != outbox.StatusSending
 	})
 }
