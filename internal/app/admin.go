@@ -11,8 +11,8 @@ import (
 
 	"github.com/salonworks/jobs/internal/admin"
 	"github.com/salonworks/jobs/internal/config"
-	"github.com/salonworks/jobs/internal/smsjobs"
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/smsjobs"
 	"github.com/salonworks/jobs/internal/storage"
 )
 
