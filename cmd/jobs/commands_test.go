@@ -36,6 +36,8 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 		serves bool
 		// stdout is what a one-shot command prints on success.
 		stdout string
+		// webhook is the answer to an unsigned Twilio callback, for admin.
+		webhook int
 	}{
 		{
 			name: "migrate", args: []string{"migrate"},
@@ -65,6 +67,16 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 				"SMS_PROVIDER": "twilio", "TWILIO_AUTH_TOKEN": "tw1l10t0ken", "PUBLIC_BASE_URL": "https://jobs.example.com",
 			},
 			required: []string{"REDIS_URL", "DATABASE_URL", "ADMIN_USERS", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"}, serves: true,
+			webhook: http.StatusForbidden, // served, and the signature checked
+		},
+		{
+			name: "admin without twilio", args: []string{"admin"},
+			env: map[string]string{
+				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": freeAddr(t),
+				"ADMIN_USERS": "ops:admin:" + string(hash),
+			},
+			required: []string{"REDIS_URL", "DATABASE_URL", "ADMIN_USERS"}, serves: true,
+			webhook: http.StatusNotFound,
 		},
 		{
 			name: "worker", args: []string{"worker"},
@@ -98,7 +110,18 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 				return
 			}
 			p := start(t, tt.env, tt.args...)
-			waitHTTP(t, "http://"+tt.env["HTTP_ADDR"]+"/health/ready", http.StatusOK, 20*time.Second)
+			base := "http://" + tt.env["HTTP_ADDR"]
+			waitHTTP(t, base+"/health/ready", http.StatusOK, 20*time.Second)
+			if tt.webhook != 0 {
+				resp, err := http.Post(base+"/webhooks/twilio/status", "application/x-www-form-urlencoded", strings.NewReader("MessageSid=SM1&MessageStatus=delivered"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tt.webhook {
+					t.Errorf("unsigned Twilio callback: %d, want %d", resp.StatusCode, tt.webhook)
+				}
+			}
 			if err := p.stop(t, 15*time.Second); err != nil {
 				t.Errorf("exit after SIGTERM: %v", err)
 			}
