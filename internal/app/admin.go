@@ -11,8 +11,8 @@ import (
 
 	"github.com/salonworks/jobs/internal/admin"
 	"github.com/salonworks/jobs/internal/config"
+	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
-	"github.com/salonworks/jobs/internal/smsjobs"
 	"github.com/salonworks/jobs/internal/storage"
 )
 
@@ -65,8 +65,8 @@ func servesWebhooks(cfg *config.Config) bool {
 
 // twilioWebhooks builds the delivery-status and inbound-message webhooks
 // over the SMS outbox; they send nothing, so no provider is built.
-func twilioWebhooks(d *Deps) *smsjobs.Webhooks {
-	return &smsjobs.Webhooks{
+func twilioWebhooks(d *Deps) *sms.Webhooks {
+	return &sms.Webhooks{
 		Store: outbox.New(d.DB), AuthToken: d.Config.TwilioAuthToken, PublicBaseURL: d.Config.PublicBaseURL, Logger: d.Logger, Now: time.Now,
 	}
 }

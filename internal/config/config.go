@@ -1,5 +1,5 @@
-// Package config reads the daemon's configuration from the environment.
-// LoadFor parses and validates the variables one subcommand uses (the
+// Package config reads the daemon's configuration from the environment
+// (docs/design.md, "Configuration"). LoadFor parses and validates the variables one subcommand uses (the
 // table in commands.go) without connecting anywhere, and reports every
 // problem at once; the methods on Config turn it into the connection
 // settings the other packages need.

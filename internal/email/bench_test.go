@@ -66,9 +66,13 @@ func benchThroughput(b *testing.B, target, mode string) {
 	})
 	r := testenv.NewRedis(b)
 	q, _ := queues.Lookup(queues.Emails)
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, taskemail.KindSend, func(ctx context.Context, t *asynq.Task, _ *taskemail.SendPayload) error {
+		return counted.ProcessTask(ctx, t)
+	})
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: []queues.Queue{q},
-		Handlers: map[string]asynq.Handler{taskemail.KindSend: counted}, ShutdownTimeout: 5 * time.Second,
+		Handlers: handlers, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})
 	if err != nil {

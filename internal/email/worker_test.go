@@ -1,6 +1,7 @@
 package email
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"testing"
@@ -31,9 +32,13 @@ func TestWorkerKeepsRetriesAndPausesTheQueue(t *testing.T) {
 	if !ok {
 		t.Fatal("no emails queue")
 	}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, taskemail.KindSend, func(ctx context.Context, t *asynq.Task, _ *taskemail.SendPayload) error {
+		return f.h.ProcessTask(ctx, t)
+	})
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{taskemail.KindSend: f.h},
+		Handlers:        handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})

@@ -21,7 +21,8 @@ const (
 	StatusError = "error"
 )
 
-// Health answers the three probes in the platform's shape:
+// Health answers the three probes in the platform's shape (docs/design.md,
+// "Health"):
 //
 //	{"status":"ok","checks":{"database":{"status":"ok","latency":3},…},"version":"1.2.3","uptime":3600}
 //
