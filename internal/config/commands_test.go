@@ -160,3 +160,33 @@ func TestCommandsTable(t *testing.T) {
 		t.Error("LoadFor of an unknown command succeeds")
 	}
 }
+
+// TestUsageShowsWhoUsesEachVariable: `jobs config` has a USED BY column
+// drawn from the table.
+func TestUsageShowsWhoUsesEachVariable(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	if err := Usage(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			rows[f[0]] = f
+		}
+	}
+	for name, want := range map[string]string{
+		"APP_ENV":           "all",
+		"DATABASE_URL":      "worker,dev,admin,migrate,seed",
+		"REDIS_URL":         "worker,dev,scheduler,admin,enqueue,schedules",
+		"EMAIL_PROVIDER":    "worker,dev",
+		"TWILIO_AUTH_TOKEN": "worker,dev,admin",
+		"SCHEDULE_FILE":     "dev,scheduler,schedules",
+		"ADMIN_USERS":       "dev,admin",
+		"METRICS_EMF":       "worker",
+	} {
+		if !slices.Contains(rows[name], want) {
+			t.Errorf("%s row lacks USED BY %s: %v", name, want, rows[name])
+		}
+	}
+}
