@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -67,7 +66,7 @@ func servesWebhooks(cfg *config.Config) bool {
 // over the SMS outbox; they send nothing, so no provider is built.
 func twilioWebhooks(d *Deps) *sms.Webhooks {
 	return &sms.Webhooks{
-		Store: outbox.New(d.DB), AuthToken: d.Config.TwilioAuthToken, PublicBaseURL: d.Config.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Store: outbox.New(d.DB), AuthToken: d.Config.TwilioAuthToken, PublicBaseURL: d.Config.PublicBaseURL, Logger: d.Logger,
 	}
 }
 
