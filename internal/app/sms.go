@@ -7,16 +7,21 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
-	"github.com/salonworks/jobs/internal/smsjobs"
-	"github.com/salonworks/jobs/internal/twilio"
-	tasksms "github.com/salonworks/jobs/tasks/sms"
+	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/internal/sms/twilio"
 )
 
-// SMS is the sms queue's wiring: handlers, the reconciler and webhooks.
+// SMS is the sms queue's wiring: the handlers of its kinds, the reconciler
+// and Twilio's webhooks.
 type SMS struct {
-	Handlers   map[string]asynq.Handler
-	Reconciler *smsjobs.Reconciler
-	Webhooks   *smsjobs.Webhooks
+	// Sender handles sms:send.
+	Sender *sms.Sender
+	// Dispatcher handles the three sms:dispatch_* kinds.
+	Dispatcher *sms.Dispatcher
+	// Reconciler settles sends whose outcome was lost.
+	Reconciler *sms.Reconciler
+	// Webhooks serves Twilio's status and inbound callbacks.
+	Webhooks *sms.Webhooks
 }
 
 // NewSMS builds the SMS provider chosen by SMS_PROVIDER and everything that
@@ -25,7 +30,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 	cfg := d.Config
 	store := outbox.New(d.DB)
 	client := asynq.NewClientFromRedisClient(d.Redis)
-	var provider smsjobs.Provider
+	var provider sms.Provider
 	sender := "log"
 	switch cfg.SMSProvider {
 	case "twilio":
@@ -36,33 +41,29 @@ func NewSMS(d *Deps) (*SMS, error) {
 		if err != nil {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
-		provider = smsjobs.Twilio{C: c}
+		provider = sms.Twilio{C: c}
 		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
 	default:
-		provider = smsjobs.LogProvider{Logger: d.Logger, Now: time.Now}
+		provider = sms.LogProvider{Logger: d.Logger}
 	}
-	limiter, err := smsjobs.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
+	limiter, err := sms.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
 	if err != nil {
 		return nil, err
 	}
-	s := &smsjobs.Sender{
+	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
-		Quiet: sms.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 	}
-	disp := &smsjobs.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16}
 	return &SMS{
-		Handlers: map[string]asynq.Handler{
-			tasksms.KindSend:                  s,
-			tasksms.KindDispatchConfirmations: disp.Confirmations(),
-			tasksms.KindDispatchReviews:       disp.Reviews(),
-			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
-		},
-		Reconciler: &smsjobs.Reconciler{
+		Sender:     s,
+		Dispatcher: disp,
+		Reconciler: &sms.Reconciler{
 			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
-			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
+			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
-		Webhooks: &smsjobs.Webhooks{
-			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Webhooks: &sms.Webhooks{
+			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		},
 	}, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
 func TestClaimConcurrentOneWinner(t *testing.T) {
@@ -197,8 +199,8 @@ func TestStuckSendingGoesToTheReconciler(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != stuck {
 		t.Fatalf("ListUnknown() = %v, %v; want only row %d", ids(list), err, stuck)
 	}
-	if n := len([]rune(list[0].ErrorMessage)); n != maxErrorMessage || !strings.HasPrefix(list[0].ErrorMessage, "worker lost: ") {
-		t.Errorf("stored error message is %d characters, want it cut to %d", n, maxErrorMessage)
+	if n := len([]rune(list[0].ErrorMessage)); n != outboxkit.MaxError || !strings.HasPrefix(list[0].ErrorMessage, "worker lost: ") {
+		t.Errorf("stored error message is %d characters, want it cut to %d", n, outboxkit.MaxError)
 	}
 	if list, _ := f.store.ListUnknown(ctx, t0, 100); len(list) != 0 {
 		t.Errorf("ListUnknown(before the claim) = %v, want none", ids(list))
