@@ -187,6 +187,14 @@ func TestBouncedAddressNextEmailSkipped(t *testing.T) {
 	if m.Status != outbox.StatusSkipped || m.SkipReason != outbox.SkipSuppressed {
 		t.Errorf("next email = %s (%q), want skipped (suppressed)", m.Status, m.SkipReason)
 	}
+	// The first email's task again (a retry, a duplicate): its row has
+	// moved past sent, and nothing is sent.
+	if err := s.Send(ctx, asynq.NewTask(taskemail.KindSend, nil), &first); err != nil {
+		t.Fatalf("Send() of the bounced email again = %v", err)
+	}
+	if m, err := f.store.GetByKey(ctx, email.IdempotencyKey(first)); err != nil || m.Status != outbox.StatusBounced {
+		t.Errorf("bounced email after its task ran again = %s, %v; want bounced", m.Status, err)
+	}
 	if p.calls != 1 {
 		t.Errorf("provider called %d times, want 1 (the first email only)", p.calls)
 	}
