@@ -16,11 +16,13 @@ import (
 )
 
 // Admin runs `jobs admin`: the dashboard behind ADMIN_USERS, the Twilio
-// webhooks when SMS_PROVIDER=twilio (or in development), the signed links
-// of STORAGE=local, health and metrics, until ctx ends.
+// webhooks when SMS_PROVIDER=twilio (or in development), the SES events
+// webhook (POST /webhooks/ses), the signed links of STORAGE=local, health
+// and metrics, until ctx ends.
 func Admin(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	// Postgres for the Twilio webhooks, which record delivery statuses
-	// and opt-outs in the outbox; the dashboard itself needs only Redis.
+	// Postgres for the webhooks, which record delivery statuses, opt-outs,
+	// bounces and complaints in the outboxes; the dashboard itself needs
+	// only Redis.
 	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true})
 	if err != nil {
 		return err
@@ -41,6 +43,12 @@ func Admin(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		// requests instead.
 		d.Routes = append(d.Routes, twilioWebhooks(d).Routes)
 	}
+	// SNS signs the SES events instead of basic auth.
+	ses, err := sesEvents(d)
+	if err != nil {
+		return err
+	}
+	d.Routes = append(d.Routes, ses)
 	if cfg.Storage == "local" {
 		// The links emailed by a worker sharing the directory (compose);
 		// authenticated by their signature.

@@ -16,8 +16,8 @@ import (
 )
 
 // Dev runs `jobs dev`: it migrates, loads the demo salon when seed is
-// set, then runs the worker, the scheduler, the dashboard and the Twilio
-// webhooks in one process until ctx ends.
+// set, then runs the worker, the scheduler, the dashboard, the Twilio
+// webhooks and the SES events webhook in one process until ctx ends.
 func Dev(ctx context.Context, cfg *config.Config, logger *slog.Logger, seed bool) error {
 	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL(), logger); err != nil {
 		return err
@@ -37,6 +37,11 @@ func Dev(ctx context.Context, cfg *config.Config, logger *slog.Logger, seed bool
 		return err
 	}
 	d.Routes = append(d.Routes, sms.Webhooks.Routes)
+	ses, err := sesEvents(d)
+	if err != nil {
+		return err
+	}
+	d.Routes = append(d.Routes, ses)
 	dash, err := newDashboard(d)
 	if err != nil {
 		return err

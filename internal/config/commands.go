@@ -44,16 +44,18 @@ var (
 )
 
 // commands is the one table of who reads what. The worker reads nearly
-// everything; the dashboard only what its pages and the Twilio webhooks
-// need (the auth token checks their signatures, PUBLIC_BASE_URL is the
-// signed URL), and the local files when STORAGE=local, whose signed links
-// it serves in compose.
+// everything but the webhooks' settings; the dashboard only what its pages
+// and the webhooks need (the Twilio auth token checks their signatures,
+// PUBLIC_BASE_URL is the signed URL; the SES events topic and the hosts
+// its certificates may come from), and the local files when
+// STORAGE=local, whose signed links it serves in compose.
 var commands = []Command{
-	{Name: CmdWorker, Uses: allBut("ADMIN_USERS", "PROMETHEUS_URL", "SCHEDULE_FILE"), Requires: providerVars, Sends: true},
+	{Name: CmdWorker, Uses: allBut("ADMIN_USERS", "PROMETHEUS_URL", "SCHEDULE_FILE", "SES_EVENTS_TOPIC_ARN", "SES_EVENTS_CERT_HOSTS"), Requires: providerVars, Sends: true},
 	{Name: CmdDev, Uses: allBut("METRICS_EMF"), Requires: providerVars, Sends: true},
 	{Name: CmdScheduler, Uses: join(processVars, redisVars, "HTTP_ADDR", "SCHEDULE_FILE")},
 	{Name: CmdAdmin, Uses: join(processVars, redisVars, databaseVars, "HTTP_ADDR", "ADMIN_USERS", "PROMETHEUS_URL",
-		"SMS_PROVIDER", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "STORAGE", "LOCAL_STORAGE_DIR"), Requires: []string{"ADMIN_USERS"}},
+		"SMS_PROVIDER", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "STORAGE", "LOCAL_STORAGE_DIR",
+		"SES_EVENTS_TOPIC_ARN", "SES_EVENTS_CERT_HOSTS"), Requires: []string{"ADMIN_USERS"}},
 	{Name: CmdMigrate, Uses: join(processVars, databaseVars)},
 	{Name: CmdSeed, Uses: join(processVars, databaseVars)},
 	{Name: CmdEnqueue, Uses: join(processVars, redisVars)},

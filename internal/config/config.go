@@ -74,6 +74,8 @@ type Config struct {
 	EmailFrom           string `envconfig:"EMAIL_FROM" required_when:"EMAIL_PROVIDER=ses" desc:"sender address, like Salon <no-reply@example.com>"`
 	SESEndpoint         string `envconfig:"SES_ENDPOINT" desc:"SES v2 endpoint override (emulator); region and credentials come from the AWS SDK"`
 	SESConfigurationSet string `envconfig:"SES_CONFIGURATION_SET" desc:"SES configuration set for delivery events"`
+	SESEventsTopicARN   string `envconfig:"SES_EVENTS_TOPIC_ARN" desc:"SNS topic of the configuration set's events; POST /webhooks/ses accepts only its messages (empty: refuses all)"`
+	SESEventsCertHosts  string `envconfig:"SES_EVENTS_CERT_HOSTS" default:"sns.*.amazonaws.com" desc:"host pattern (* is one DNS label) of SNS signing certificate and SubscribeURL links; only development and test may change it"`
 
 	// Storage.
 	Storage         string `envconfig:"STORAGE" dev_default:"local" required_when:"jobs worker and jobs dev, in production or staging" desc:"s3 or local"`

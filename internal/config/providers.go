@@ -75,7 +75,28 @@ func (l *loader) validateEmail(c *Config) {
 		l.add("EMAIL_FROM", "required when EMAIL_PROVIDER=ses")
 	}
 	l.checkURL("SES_ENDPOINT", c.SESEndpoint, false)
+	if a := c.SESEventsTopicARN; a != "" && !snsTopicARN.MatchString(a) {
+		l.add("SES_EVENTS_TOPIC_ARN", fmt.Sprintf("%q is not an SNS topic ARN (like arn:aws:sns:eu-west-1:123456789012:ses-events)", a))
+	}
+	switch h := c.SESEventsCertHosts; {
+	case !certHostPattern.MatchString(h):
+		l.add("SES_EVENTS_CERT_HOSTS", fmt.Sprintf("%q is not a host name pattern (like sns.*.amazonaws.com)", h))
+	case h != defaultSESEventsCertHosts && !c.Development():
+		// Another host would let anyone who controls it sign SES events.
+		l.add("SES_EVENTS_CERT_HOSTS", fmt.Sprintf("only development and test may change it; %s must use %s", deployedEnv(c), defaultSESEventsCertHosts))
+	}
 }
+
+// defaultSESEventsCertHosts is SES_EVENTS_CERT_HOSTS's default: Amazon
+// SNS's regional endpoints, which serve its signing certificates.
+const defaultSESEventsCertHosts = "sns.*.amazonaws.com"
+
+var (
+	// snsTopicARN is an SNS topic's ARN, in any partition.
+	snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$`)
+	// certHostPattern is a host name whose labels may be "*".
+	certHostPattern = regexp.MustCompile(`^(\*|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.(\*|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?))*$`)
+)
 
 func (l *loader) validateStorage(c *Config) {
 	l.checkProvider(c, "STORAGE", c.Storage, "s3", "local", "files would stay on one task's disk")

@@ -95,6 +95,8 @@ func placeholder(name string) string {
 		return "postgres://jobs:secret@placeholder:5432/jobs"
 	case name == "REDIS_URL":
 		return "rediss://:secret@placeholder:6379/0"
+	case name == "SES_EVENTS_TOPIC_ARN":
+		return "arn:aws:sns:us-east-1:111111111111:placeholder"
 	case strings.HasSuffix(name, "_URL") || strings.HasSuffix(name, "_BASE"):
 		return "https://placeholder.example.com"
 	case v.Type == "int" && v.Default != "":

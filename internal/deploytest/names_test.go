@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/salonworks/jobs/internal/email/sesevents"
 	"github.com/salonworks/jobs/internal/emf"
 	"github.com/salonworks/jobs/queues"
 )
@@ -50,6 +51,12 @@ func TestCDKNamesMatchTheCode(t *testing.T) {
 	bin := regexp.MustCompile(`BINARY = '([^']*)'`).FindStringSubmatch(ts)
 	if want := dockerfileEntrypoint(t); bin == nil || bin[1] != want {
 		t.Errorf("names.ts BINARY = %q, the Dockerfile's ENTRYPOINT is %q", bin, want)
+	}
+	// SNS posts the SES events there: another path would make every
+	// bounce a 404, and the subscription would never confirm.
+	ses := regexp.MustCompile(`SES_EVENTS_PATH = '([^']*)'`).FindStringSubmatch(ts)
+	if ses == nil || ses[1] != sesevents.Path {
+		t.Errorf("names.ts SES_EVENTS_PATH = %q, internal/email/sesevents serves %q", ses, sesevents.Path)
 	}
 	main := string(readRepoFile(t, "cmd/jobs/main.go"))
 	for _, role := range []string{"worker", "scheduler", "admin", "migrate"} {

@@ -81,9 +81,10 @@ func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *taskemail.SendPaylo
 // process takes the row m of payload p from wherever it stands.
 func (s *Sender) process(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
 	switch m.Status {
-	case outbox.StatusSent, outbox.StatusSkipped:
-		// A retry after the provider accepted it, or a duplicate task:
-		// the email is done and is not sent again.
+	case outbox.StatusSent, outbox.StatusDelivered, outbox.StatusBounced, outbox.StatusComplained, outbox.StatusSkipped:
+		// A retry after the provider accepted it (and maybe reported on
+		// it since), or a duplicate task: the email is done and is not
+		// sent again.
 		s.count("duplicate", "")
 		return nil
 	case outbox.StatusFailed:

@@ -32,7 +32,7 @@ func migrationFiles(t *testing.T) []string {
 // wantTables is every table the migrations create, goose's included.
 var wantTables = []string{
 	"appointments", "campaigns", "customers", "daily_stats", "email_messages",
-	"email_suppressions", "goose_db_version", "queue_reset_snapshots", "reports",
+	"email_notifications", "email_suppressions", "email_transient_bounces", "goose_db_version", "queue_reset_snapshots", "reports",
 	"salons", "sms_messages", "sms_opt_events", "technician_queue", "technicians", "uploads",
 }
 

@@ -12,6 +12,7 @@ import { BacklogScaling } from './backlog-scaling';
 import { Command, HTTP_PORT } from './names';
 import { JobsStackProps, Resolved, resolve } from './props';
 import { Redis } from './redis';
+import { SesEvents } from './ses-events';
 import { JobsTask, TaskShared } from './task';
 
 /**
@@ -19,7 +20,8 @@ import { JobsTask, TaskShared } from './task';
  * on queue backlog, scheduler with two leader-elected replicas, admin behind
  * the ALB) and the migrate task definition that CI runs before rolling them
  * (README.md in this folder). Redis is a new ElastiCache replication group;
- * Postgres is the platform's existing RDS instance.
+ * Postgres is the platform's existing RDS instance. SES events come back to
+ * the admin service through SNS, and alarms watch the SES reputation.
  */
 export class JobsStack extends cdk.Stack {
   readonly cluster: ecs.Cluster;
@@ -56,7 +58,11 @@ export class JobsStack extends cdk.Stack {
     const repository = ecr.Repository.fromRepositoryName(this, 'Repository', props.image.repositoryName);
     const migrateTag = props.image.migrateTag ?? `${props.image.tag}-migrate`;
     const shared = this.shared(r, ecs.ContainerImage.fromEcrRepository(repository, props.image.tag));
-    const v = this.variables(props, r, redis, bucket);
+    const sesEvents = new SesEvents(this, 'SesEvents', {
+      prefix: r.prefix, configurationSetName: props.sesConfigurationSet,
+      publicBaseUrl: props.publicBaseUrl, alarmTopicArn: props.alarmTopicArn,
+    });
+    const v = this.variables(props, r, redis, bucket, sesEvents.configurationSetName);
     const task = (command: string, cpu: number, memoryMiB: number, extra: Partial<ConstructorParameters<typeof JobsTask>[3]> = {}) =>
       new JobsTask(this, cap(command), shared, { command, cpu, memoryMiB, ...extra });
     // Each role gets only the variables its command reads (`jobs config`,
@@ -76,8 +82,12 @@ export class JobsStack extends cdk.Stack {
     });
     const admin = task(Command.admin, 512, 1024, {
       // The Twilio webhooks: SMS_PROVIDER=twilio serves them, checked
-      // with the auth token against PUBLIC_BASE_URL.
-      environment: { ...v.serve, ...v.database, ...v.redis, SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: props.publicBaseUrl },
+      // with the auth token against PUBLIC_BASE_URL. The SES events
+      // webhook accepts only the stack's topic.
+      environment: {
+        ...v.serve, ...v.database, ...v.redis, SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: props.publicBaseUrl,
+        SES_EVENTS_TOPIC_ARN: sesEvents.topic.topicArn,
+      },
       secrets: {
         ...v.databaseSecrets, ...v.redisSecrets,
         TWILIO_AUTH_TOKEN: v.deliverySecrets.TWILIO_AUTH_TOKEN,
@@ -153,6 +163,8 @@ export class JobsStack extends cdk.Stack {
     out('EcrRepositoryName', repository.repositoryName, 'ECR repository of the image');
     out('ImageTag', props.image.tag, 'tag the services run: CI moves it after the migrations succeed');
     out('MigrateImageTag', migrateTag, 'tag the migrate task runs: CI moves it to each new build first');
+    out('SesEventsTopicArn', sesEvents.topic.topicArn, 'SNS topic of the SES events (SES_EVENTS_TOPIC_ARN of jobs admin)');
+    out('SesConfigurationSet', sesEvents.configurationSetName, 'SES configuration set the worker sends with');
     out('CpuArchitecture', r.cpuArchitecture, 'runtime platform of every task: the image must include it');
     if (endpoint.dnsName) out('AdminUrl', `https://${endpoint.dnsName}/admin/queues`, 'dashboard (point your DNS name at the ALB)');
   }
@@ -171,7 +183,7 @@ export class JobsStack extends cdk.Stack {
   }
 
   /** The variables by what they reach (`jobs config` names), for the roles to pick from. */
-  private variables(props: JobsStackProps, r: Resolved, redis: Redis, bucket: s3.IBucket) {
+  private variables(props: JobsStackProps, r: Resolved, redis: Redis, bucket: s3.IBucket, sesConfigurationSet: string) {
     const db = props.database;
     const database: Record<string, string> = {
       DATABASE_ADDRESS: db.address,
@@ -190,12 +202,13 @@ export class JobsStack extends cdk.Stack {
       TWILIO_ACCOUNT_SID: props.twilio.accountSid,
       EMAIL_PROVIDER: 'ses',
       EMAIL_FROM: props.emailFrom,
+      // Its events come back through SNS (SesEvents).
+      SES_CONFIGURATION_SET: sesConfigurationSet,
       STORAGE: 's3',
       S3_BUCKET: bucket.bucketName,
     };
     if (props.twilio.messagingServiceSid) delivery.TWILIO_MESSAGING_SERVICE_SID = props.twilio.messagingServiceSid;
     if (props.twilio.from) delivery.TWILIO_FROM = props.twilio.from;
-    if (props.sesConfigurationSet) delivery.SES_CONFIGURATION_SET = props.sesConfigurationSet;
     const deliverySecrets: Record<string, ecs.Secret> = {
       TWILIO_AUTH_TOKEN: this.ssmSecret('TwilioAuthToken', r, 'TWILIO_AUTH_TOKEN'),
     };

@@ -28,3 +28,6 @@ export const BINARY = '/usr/local/bin/jobs';
 
 /** The port of HTTP_ADDR: health, metrics, the dashboard and the webhooks. */
 export const HTTP_PORT = 8080;
+
+/** Where `jobs admin` takes the SES events SNS posts (sesevents.Path in internal/email/sesevents). */
+export const SES_EVENTS_PATH = '/webhooks/ses';

@@ -96,8 +96,13 @@ export interface JobsStackProps extends cdk.StackProps {
   readonly twilio: { readonly accountSid: string; readonly messagingServiceSid?: string; readonly from?: string };
   /** EMAIL_FROM. */
   readonly emailFrom: string;
-  /** SES_CONFIGURATION_SET. */
+  /**
+   * SES_CONFIGURATION_SET: an existing configuration set, which gets the
+   * SNS event destination; a new one named jobs-<appEnv> when absent.
+   */
   readonly sesConfigurationSet?: string;
+  /** SNS topic (ARN) the SES bounce and complaint rate alarms notify; none when absent. */
+  readonly alarmTopicArn?: string;
   /** S3_BUCKET: an existing bucket; a new private one when absent. */
   readonly s3BucketName?: string;
   /** API_BASE_URL for sync:api_call; API_KEY then comes from SSM. */

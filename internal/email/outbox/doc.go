@@ -39,6 +39,12 @@
 // is older than a lease far beyond the emails queue's task timeout, so a
 // live worker is never second-guessed.
 //
+// # After sent
+//
+// The provider's later reports (delivered, bounced, complained, rejected)
+// move a sent row on through RecordFeedback, only forward, each report
+// once; bounces and complaints also suppress the address (events.go).
+//
 // Every transition is one UPDATE whose WHERE names the states it may leave,
 // so states only move forward: a concurrent claim or a duplicate task finds
 // the row moved on and changes nothing. Transitions refused that way return
