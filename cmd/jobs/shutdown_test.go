@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/queues"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
 
@@ -110,6 +112,17 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 
 	w := start(t, env, "worker")
 	waitHTTP(t, "http://"+env["HTTP_ADDR"]+"/health/ready", http.StatusOK, 20*time.Second)
+	// Every queue is listed for the dashboard from the worker's first
+	// start, even those that never had a task and this worker does not serve.
+	listed, err := insp.Queues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues.Names() {
+		if !slices.Contains(listed, q) {
+			t.Errorf("queue %q not listed by asynq after the worker started (listed: %v)", q, listed)
+		}
+	}
 	var ids []string
 	for i := range 3 {
 		ids = append(ids, enqueue(i))

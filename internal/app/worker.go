@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/internal/httpapi"
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/queueset"
 	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
@@ -113,6 +115,14 @@ func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 	}
 	// Signed links of STORAGE=local (jobs dev serves them here).
 	d.Routes = append(d.Routes, files.Routes)
+	// asynq lists a queue only once a task went through it; register all
+	// five so the dashboard shows every queue from the first start.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = queueset.Register(ctx, d.Redis)
+	cancel()
+	if err != nil {
+		return nil, nil, fmt.Errorf("register queues: %w", err)
+	}
 	w, err := NewWorker(d, sms, mail, files)
 	if err != nil {
 		return nil, nil, err
