@@ -10,10 +10,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// StuckAfter is how long a row may stay in sending before the reconciler
-// treats its worker as gone: far beyond the sms queue's 30 s task timeout,
-// so a live worker is never second-guessed.
-const StuckAfter = 2 * time.Minute
+// StuckAfter is how long a row may stay in sending before its worker is
+// treated as gone: beyond the sms queue's 30 s task timeout plus the 10 s
+// a worker has to record Twilio's answer, so a live worker is never
+// second-guessed. A claim that never reached Twilio is then taken over or
+// put back; a handed one becomes unknown.
+const StuckAfter = time.Minute
 
 // Errors of the store, for errors.Is.
 var (
@@ -38,6 +40,9 @@ type StateError struct {
 	ID int64
 	// Status is the row's state when the transition was refused.
 	Status Status
+	// Handover and ClaimedAt are the row's claim when it was refused.
+	Handover  Handover
+	ClaimedAt time.Time
 }
 
 // Error says which transition the row refused and in which state it is.
@@ -79,13 +84,17 @@ func (s *Store) Get(ctx context.Context, id int64) (Message, error) {
 // refused explains why a guarded UPDATE of row id changed nothing: the row
 // is missing (ErrNotFound) or in another state (*StateError).
 func (s *Store) refused(ctx context.Context, op string, id int64) error {
-	var status string
-	err := s.pool.QueryRow(ctx, `SELECT status FROM sms_messages WHERE id = $1`, id).Scan(&status)
+	var (
+		status   string
+		handover *string
+		claimed  *time.Time
+	)
+	err := s.pool.QueryRow(ctx, `SELECT status, handover, claimed_at FROM sms_messages WHERE id = $1`, id).Scan(&status, &handover, &claimed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("%s message %d: %w", op, id, err)
 	}
-	return &StateError{Op: op, ID: id, Status: Status(status)}
+	return &StateError{Op: op, ID: id, Status: Status(status), Handover: Handover(deref(handover)), ClaimedAt: deref(claimed)}
 }
