@@ -7,16 +7,16 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
-	"github.com/salonworks/jobs/internal/smsjobs"
-	"github.com/salonworks/jobs/internal/twilio"
+	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/internal/sms/twilio"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // SMS is the sms queue's wiring: handlers, the reconciler and webhooks.
 type SMS struct {
 	Handlers   map[string]asynq.Handler
-	Reconciler *smsjobs.Reconciler
-	Webhooks   *smsjobs.Webhooks
+	Reconciler *sms.Reconciler
+	Webhooks   *sms.Webhooks
 }
 
 // NewSMS builds the SMS provider chosen by SMS_PROVIDER and everything that
@@ -25,7 +25,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 	cfg := d.Config
 	store := outbox.New(d.DB)
 	client := asynq.NewClientFromRedisClient(d.Redis)
-	var provider smsjobs.Provider
+	var provider sms.Provider
 	sender := "log"
 	switch cfg.SMSProvider {
 	case "twilio":
@@ -36,20 +36,20 @@ func NewSMS(d *Deps) (*SMS, error) {
 		if err != nil {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
-		provider = smsjobs.Twilio{C: c}
+		provider = sms.Twilio{C: c}
 		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
 	default:
-		provider = smsjobs.LogProvider{Logger: d.Logger, Now: time.Now}
+		provider = sms.LogProvider{Logger: d.Logger, Now: time.Now}
 	}
-	limiter, err := smsjobs.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
+	limiter, err := sms.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
 	if err != nil {
 		return nil, err
 	}
-	s := &smsjobs.Sender{
+	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
-		Quiet: sms.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
 	}
-	disp := &smsjobs.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
 	return &SMS{
 		Handlers: map[string]asynq.Handler{
 			tasksms.KindSend:                  s,
@@ -57,11 +57,11 @@ func NewSMS(d *Deps) (*SMS, error) {
 			tasksms.KindDispatchReviews:       disp.Reviews(),
 			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
 		},
-		Reconciler: &smsjobs.Reconciler{
+		Reconciler: &sms.Reconciler{
 			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
 			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
-		Webhooks: &smsjobs.Webhooks{
+		Webhooks: &sms.Webhooks{
 			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
 		},
 	}, nil

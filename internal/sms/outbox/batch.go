@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/salonworks/jobs/internal/sms"
+	"github.com/salonworks/jobs/internal/sms/text"
 )
 
 // BatchSize is how many rows CreateBatch inserts per statement.
@@ -66,7 +66,7 @@ func (s *Store) insertChunk(ctx context.Context, chunk []Message) ([]int64, erro
 		// A campaign's messages usually share one body: count it once.
 		if m.Body != lastBody || lastEncoding == "" {
 			lastBody = m.Body
-			lastSegments, lastEncoding = sms.Segments(m.Body)
+			lastSegments, lastEncoding = text.Segments(m.Body)
 		}
 		c.keys = append(c.keys, m.IdempotencyKey)
 		c.salons = append(c.salons, m.SalonID)

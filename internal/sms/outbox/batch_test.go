@@ -7,14 +7,14 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/salonworks/jobs/internal/sms"
+	"github.com/salonworks/jobs/internal/sms/text"
 )
 
 // campaignMessages returns n campaign messages to customers 1..n (no
 // customer rows: the column is left NULL for speed), keys included.
 func (f *fixture) campaignMessages(from, n int) []Message {
 	msgs := make([]Message, 0, n)
-	body := sms.MarketingBody("Spring special: 20% off color this week!")
+	body := text.MarketingBody("Spring special: 20% off color this week!")
 	for i := from; i < from+n; i++ {
 		msgs = append(msgs, Message{
 			IdempotencyKey: CampaignKey(f.campaignID, int64(i)),

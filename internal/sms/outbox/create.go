@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/salonworks/jobs/internal/sms"
+	"github.com/salonworks/jobs/internal/sms/text"
 )
 
 // e164 is sms_messages.to_phone's check (and customers.phone's): 7 to 15
@@ -30,7 +30,7 @@ func (s *Store) Create(ctx context.Context, m Message) (id int64, created bool, 
 	if err := validate(m); err != nil {
 		return 0, false, fmt.Errorf("create message %q: %w", m.IdempotencyKey, err)
 	}
-	segments, encoding := sms.Segments(m.Body)
+	segments, encoding := text.Segments(m.Body)
 	err = s.pool.QueryRow(ctx, `
 		INSERT INTO sms_messages (idempotency_key, salon_id, customer_id, appointment_id, campaign_id,
 			category, kind, to_phone, body, segments, encoding, wait_reason, send_after)
@@ -81,7 +81,7 @@ func validate(m Message) error {
 		// The number itself stays out of the error: errors get logged.
 		p.add("recipient is not an E.164 phone number")
 	}
-	if err := sms.ValidateBody(m.Body); err != nil {
+	if err := text.ValidateBody(m.Body); err != nil {
 		p = append(p, err)
 	}
 	if len(p) == 0 {

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/salonworks/jobs/internal/sms"
+	"github.com/salonworks/jobs/internal/sms/text"
 )
 
 func TestCreateIsIdempotent(t *testing.T) {
@@ -38,7 +38,7 @@ func TestCreateIsIdempotent(t *testing.T) {
 	}
 
 	want := m
-	want.ID, want.Status, want.Segments, want.Encoding = id, StatusPending, 1, sms.EncodingUCS2
+	want.ID, want.Status, want.Segments, want.Encoding = id, StatusPending, 1, text.EncodingUCS2
 	got := f.get(t, id)
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Message{}, "CreatedAt", "UpdatedAt"), cmpopts.EquateApproxTime(0)); diff != "" {
 		t.Errorf("stored row (-want +got):\n%s", diff)
@@ -94,7 +94,7 @@ func TestCreateRefusesInvalid(t *testing.T) {
 		name    string
 		edit    func(*Message)
 		wantErr string
-		body    bool // also wraps sms.ErrInvalidBody
+		body    bool // also wraps text.ErrInvalidBody
 	}{
 		{name: "empty key", edit: func(m *Message) { m.IdempotencyKey = " " }, wantErr: "idempotency key is empty"},
 		{name: "key too long", edit: func(m *Message) { m.IdempotencyKey = strings.Repeat("k", 256) }, wantErr: "at most 255 allowed"},
@@ -116,8 +116,8 @@ func TestCreateRefusesInvalid(t *testing.T) {
 			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Create() = %v, want ErrInvalid mentioning %q", err, tt.wantErr)
 			}
-			if tt.body != errors.Is(err, sms.ErrInvalidBody) {
-				t.Errorf("errors.Is(%v, sms.ErrInvalidBody) = %v, want %v", err, !tt.body, tt.body)
+			if tt.body != errors.Is(err, text.ErrInvalidBody) {
+				t.Errorf("errors.Is(%v, text.ErrInvalidBody) = %v, want %v", err, !tt.body, tt.body)
 			}
 			if strings.Contains(err.Error(), "5555550101") {
 				t.Errorf("error %q shows the phone number", err)

@@ -116,7 +116,7 @@ type Message struct {
 	// code, or a lost answer's error.
 	ErrorCode    int
 	ErrorMessage string
-	// Segments and Encoding are what the body is billed as (sms.Segments).
+	// Segments and Encoding are what the body is billed as (text.Segments).
 	Segments int
 	Encoding string
 	// Attempts counts the claims that were not released: the calls made,

@@ -1,0 +1,115 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
+	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/sms/text"
+)
+
+// Campaigns handles sms:dispatch_campaigns: each campaign whose send_at has
+// passed is fanned out, in batches, to every customer of its salon with
+// marketing consent who has not opted out, one message per (campaign,
+// customer). The campaign moves scheduled → sending → sent with its counts;
+// a fan-out cut short resumes where it stopped on the next run. A campaign
+// that fails does not hold up the others: its error is returned once every
+// other due campaign has been fanned out.
+func (d *Dispatcher) Campaigns() asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		var errs []error
+		for {
+			done, err := d.nextCampaign(ctx)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if done {
+				return errors.Join(errs...)
+			}
+		}
+	})
+}
+
+// nextCampaign claims one due campaign (SKIP LOCKED, so concurrent
+// dispatchers share the work) and fans it out. done reports that no
+// campaign was due, or that none could be claimed. A campaign that failed
+// was claimed just now (started_at), so the next call passes it over.
+func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
+	var id, salonID int64
+	var body string
+	err = pgx.BeginFunc(ctx, d.DB, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			SELECT id, salon_id, body FROM campaigns
+			WHERE status IN ('scheduled', 'sending') AND send_at <= $1::timestamptz
+			  AND (status = 'scheduled' OR started_at < $1::timestamptz - interval '1 minute' OR started_at IS NULL)
+			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Now()).Scan(&id, &salonID, &body)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'sending', started_at = $2 WHERE id = $1`, id, d.Now())
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("claim due campaign: %w", err)
+	}
+	total, created, err := d.fanOut(ctx, id, salonID, text.MarketingBody(body))
+	if err != nil {
+		return false, fmt.Errorf("fan out campaign %d: %w", id, err)
+	}
+	_, err = d.DB.Exec(ctx, `
+		UPDATE campaigns SET status = 'sent', recipients_total = $2, finished_at = $3
+		WHERE id = $1 AND status = 'sending'`, id, total, d.Now())
+	if err != nil {
+		return false, fmt.Errorf("finish campaign %d: %w", id, err)
+	}
+	d.Logger.InfoContext(ctx, "campaign fanned out", "campaign_id", id, "salon_id", salonID, "recipients", total, "new_messages", created)
+	return false, nil
+}
+
+// fanOut creates the campaign's messages chunk by chunk, enqueueing each
+// chunk's new rows before reading the next, so memory stays flat.
+func (d *Dispatcher) fanOut(ctx context.Context, campaignID, salonID int64, body string) (total, created int, err error) {
+	var after int64
+	for {
+		rows, err := d.DB.Query(ctx, `
+			SELECT id, phone FROM customers
+			WHERE salon_id = $1 AND marketing_consent AND sms_opted_out_at IS NULL AND id > $2
+			ORDER BY id LIMIT $3`, salonID, after, outbox.BatchSize)
+		if err != nil {
+			return total, created, err
+		}
+		var msgs []outbox.Message
+		for rows.Next() {
+			m := outbox.Message{CampaignID: campaignID, SalonID: salonID, Category: outbox.CategoryMarketing, Kind: outbox.KindCampaign, Body: body}
+			if err := rows.Scan(&m.CustomerID, &m.To); err != nil {
+				rows.Close()
+				return total, created, err
+			}
+			m.IdempotencyKey = outbox.CampaignKey(campaignID, m.CustomerID)
+			msgs = append(msgs, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return total, created, err
+		}
+		if len(msgs) == 0 {
+			return total, created, nil
+		}
+		ids, err := d.Store.CreateBatch(ctx, msgs)
+		if err != nil {
+			return total, created, err
+		}
+		if err := d.enqueueSends(ctx, ids); err != nil {
+			return total, created, err
+		}
+		total += len(msgs)
+		created += len(ids)
+		after = msgs[len(msgs)-1].CustomerID
+	}
+}

@@ -1,0 +1,161 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/sms/text"
+)
+
+// Dispatcher turns domain rows into outbox rows and sms:send tasks. Each
+// logical message has a unique key, so two dispatchers at once, or one run
+// twice, create each row once; only new rows get a task.
+type Dispatcher struct {
+	DB      *pgxpool.Pool
+	Store   *outbox.Store
+	Enqueue Enqueuer
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// EnqueueWorkers is how many enqueues run at once during a fan-out.
+	EnqueueWorkers int
+}
+
+// Confirmations handles sms:dispatch_confirmations: every appointment still
+// booked and starting within the next 24 h gets one confirmation.
+func (d *Dispatcher) Confirmations() asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		now := d.Now()
+		rows, err := d.DB.Query(ctx, `
+			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.timezone, a.starts_at
+			FROM appointments a
+			JOIN customers c ON c.id = a.customer_id
+			JOIN salons s ON s.id = a.salon_id
+			WHERE a.status = 'booked' AND a.starts_at > $1::timestamptz AND a.starts_at <= $1::timestamptz + interval '24 hours'
+			ORDER BY a.id`, now)
+		if err != nil {
+			return fmt.Errorf("find appointments to confirm: %w", err)
+		}
+		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
+			var (
+				m                outbox.Message
+				first, salon, tz string
+				startsAt         time.Time
+			)
+			err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &tz, &startsAt)
+			m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID)
+			m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindConfirmation
+			m.Body = text.ConfirmationBody(salon, first, startsAt, zone(tz))
+			return m, err
+		})
+		if err != nil {
+			return fmt.Errorf("read appointments to confirm: %w", err)
+		}
+		return d.createAndEnqueue(ctx, "confirmations", msgs)
+	})
+}
+
+// Reviews handles sms:dispatch_reviews: every appointment completed at
+// least 30 min and at most 24 h ago gets one review request with the
+// salon's review link (salons without a link are left out).
+func (d *Dispatcher) Reviews() asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		now := d.Now()
+		rows, err := d.DB.Query(ctx, `
+			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.review_link
+			FROM appointments a
+			JOIN customers c ON c.id = a.customer_id
+			JOIN salons s ON s.id = a.salon_id
+			WHERE a.status = 'completed' AND s.review_link IS NOT NULL
+			  AND a.completed_at <= $1::timestamptz - interval '30 minutes'
+			  AND a.completed_at >= $1::timestamptz - interval '24 hours'
+			ORDER BY a.id`, now)
+		if err != nil {
+			return fmt.Errorf("find appointments to review: %w", err)
+		}
+		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
+			var (
+				m                  outbox.Message
+				first, salon, link string
+			)
+			err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &link)
+			m.IdempotencyKey = outbox.ReviewKey(m.AppointmentID)
+			m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindReview
+			m.Body = text.ReviewBody(salon, first, link)
+			return m, err
+		})
+		if err != nil {
+			return fmt.Errorf("read appointments to review: %w", err)
+		}
+		return d.createAndEnqueue(ctx, "reviews", msgs)
+	})
+}
+
+// createAndEnqueue stores msgs (new keys only) and enqueues a send for
+// each new row.
+func (d *Dispatcher) createAndEnqueue(ctx context.Context, what string, msgs []outbox.Message) error {
+	ids, err := d.Store.CreateBatch(ctx, msgs)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", what, err)
+	}
+	if err := d.enqueueSends(ctx, ids); err != nil {
+		return err
+	}
+	d.Logger.InfoContext(ctx, "sms dispatched", "dispatcher", what, "due", len(msgs), "new", len(ids))
+	return nil
+}
+
+// enqueueSends enqueues the sms:send task of every id, several at a time.
+// Task IDs derive from the row, so a repeat is refused by asynq and
+// ignored here (asynq wraps ErrTaskIDConflict: compare with errors.Is).
+func (d *Dispatcher) enqueueSends(ctx context.Context, ids []int64) error {
+	workers := max(d.EnqueueWorkers, 1)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range min(workers, len(ids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if int(i) >= len(ids) {
+					return
+				}
+				task, err := NewSendTask(ids[i])
+				if err == nil {
+					_, err = d.Enqueue.EnqueueContext(ctx, task)
+				}
+				if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("enqueue sms %d: %w", ids[i], err)
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Rows stored but not enqueued are picked up by the reconciler's sweep
+	// of pending rows, so an error here loses nothing.
+	return firstErr
+}
+
+func zone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

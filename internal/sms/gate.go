@@ -1,0 +1,122 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
+	"github.com/salonworks/jobs/internal/sms/outbox"
+)
+
+// quietHours puts a claimed review or marketing text (any text, with
+// QuietTransactional) back until the next
+// opening of the salon's sending window when now is outside it. It reports
+// whether the row waits; the task that will send it is already scheduled.
+func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+	if m.Kind != outbox.KindReview && m.Category != outbox.CategoryMarketing && !s.QuietTransactional {
+		return false, nil
+	}
+	loc, err := s.salonZone(ctx, m.SalonID)
+	if err != nil {
+		return true, s.putBack(ctx, m, err)
+	}
+	if s.Quiet.Allowed(now, loc) {
+		return false, nil
+	}
+	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
+}
+
+// rateLimit takes the sender's next turn: it waits in place for a short
+// turn, or puts the row back and schedules it for a long one.
+func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+	if s.Limiter == nil {
+		return false, nil
+	}
+	delay, err := s.Limiter.Wait(ctx)
+	if err != nil {
+		return true, s.putBack(ctx, m, err)
+	}
+	if delay > 0 {
+		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
+	}
+	return false, nil
+}
+
+// waitUntil releases the row with its reason and schedules its send for at.
+// The current task then ends: the scheduled one carries the message.
+func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string, at time.Time) error {
+	if err := s.Store.Release(ctx, m.ID, reason, at); err != nil {
+		return fmt.Errorf("release sms %d: %w", m.ID, err)
+	}
+	task, err := NewSendTask(m.ID)
+	if err != nil {
+		return err
+	}
+	// A task ID per row and moment: a retry of this task schedules the
+	// same one, never a second.
+	id := fmt.Sprintf("%s:%d", SendTaskID(m.ID), at.Unix())
+	if cur, ok := asynq.GetTaskID(ctx); ok && cur == id {
+		// This very task was scheduled for that moment and runs a little
+		// early by this worker's clock: asynq would refuse the ID and the
+		// row would be left with no task. Retry this one instead.
+		return fmt.Errorf("sms %d woke before %s by this worker's clock; retrying", m.ID, at.UTC().Format(time.RFC3339))
+	}
+	_, err = s.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id), asynq.ProcessAt(at))
+	// asynq wraps ErrTaskIDConflict: compare with errors.Is.
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("schedule sms %d for %s: %w", m.ID, at.UTC().Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// salonZone is the salon's time zone; an unknown zone is an error.
+func (s *Sender) salonZone(ctx context.Context, salonID int64) (*time.Location, error) {
+	var tz string
+	err := s.DB.QueryRow(ctx, `SELECT timezone FROM salons WHERE id = $1`, salonID).Scan(&tz)
+	if err != nil {
+		return nil, fmt.Errorf("read time zone of salon %d: %w", salonID, err)
+	}
+	loc, lerr := time.LoadLocation(tz)
+	if lerr != nil {
+		// Never guess: UTC hours would send texts at night in the salon.
+		// The row waits (retries, then archived with this reason) until
+		// the salon's zone is fixed.
+		return nil, fmt.Errorf("salon %d has an unknown time zone %q: quiet hours cannot be applied", salonID, tz)
+	}
+	return loc, nil
+}
+
+// consentSkip returns the reason a claimed row must not go out, checked at
+// send time: the number opted out, or a marketing text to a customer who
+// has not consented.
+func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, error) {
+	out, err := s.Store.IsOptedOut(ctx, m.To)
+	if err != nil {
+		return "", fmt.Errorf("check opt-out of sms %d: %w", m.ID, err)
+	}
+	if out {
+		return outbox.SkipOptedOut, nil
+	}
+	if m.Category == outbox.CategoryMarketing {
+		// Consent must be on record: by the row's customer, or, for an
+		// inline text (or a customer since deleted), by every customer of
+		// the salon with that number. No customer, no consent.
+		var consent *bool
+		var err error
+		if m.CustomerID != 0 {
+			err = s.DB.QueryRow(ctx, `SELECT marketing_consent FROM customers WHERE id = $1`, m.CustomerID).Scan(&consent)
+		} else {
+			err = s.DB.QueryRow(ctx, `SELECT bool_and(marketing_consent) FROM customers WHERE salon_id = $1 AND phone = $2`, m.SalonID, m.To).Scan(&consent)
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return "", fmt.Errorf("check consent of sms %d: %w", m.ID, err)
+		}
+		if consent == nil || !*consent {
+			return outbox.SkipNoConsent, nil
+		}
+	}
+	return "", nil
+}

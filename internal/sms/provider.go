@@ -1,0 +1,65 @@
+// Package sms is the sms queue's work: the sms:send handler (outbox
+// claim, consent, quiet hours, rate limit, Twilio), the three dispatchers,
+// the reconciler of sends whose outcome was lost, and Twilio's webhooks.
+package sms
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/salonworks/jobs/internal/redact"
+	"github.com/salonworks/jobs/internal/sms/twilio"
+)
+
+// Provider sends a text and can look one up afterwards.
+type Provider interface {
+	// Name labels metrics and logs ("twilio", "log").
+	Name() string
+	// Send hands one message over; statusCallback is where delivery
+	// status is reported. Errors are twilio's classes (or ordinary ones).
+	Send(ctx context.Context, to, body, statusCallback string) (sid string, err error)
+	// FindSent reports whether a message with this body went to `to`
+	// since the given time, and its SID.
+	FindSent(ctx context.Context, to string, since time.Time, body string) (sid string, found bool, err error)
+}
+
+// Twilio adapts *twilio.Client to Provider.
+type Twilio struct{ C *twilio.Client }
+
+// Name implements Provider.
+func (Twilio) Name() string { return "twilio" }
+
+// Send implements Provider.
+func (t Twilio) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
+	res, err := t.C.SendWithCallback(ctx, to, body, statusCallback)
+	return res.SID, err
+}
+
+// FindSent implements Provider.
+func (t Twilio) FindSent(ctx context.Context, to string, since time.Time, body string) (string, bool, error) {
+	return t.C.FindSent(ctx, to, since, body)
+}
+
+// LogProvider "sends" by logging the masked recipient and the size of the
+// text, never its body: SMS_PROVIDER=log, for development.
+type LogProvider struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Name implements Provider.
+func (LogProvider) Name() string { return "log" }
+
+// Send implements Provider.
+func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
+	sid := fmt.Sprintf("LOG%d", p.Now().UnixNano())
+	p.Logger.InfoContext(ctx, "sms sent to the log (SMS_PROVIDER=log)", "to", redact.Phone(to), "chars", len([]rune(body)), "sid", sid)
+	return sid, nil
+}
+
+// FindSent implements Provider: the log provider never loses an answer.
+func (LogProvider) FindSent(context.Context, string, time.Time, string) (string, bool, error) {
+	return "", false, nil
+}
