@@ -49,6 +49,10 @@ func NewSMS(d *Deps) (*SMS, error) {
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
 	}
+	rm, err := sms.NewReconcileMetrics(d.Metrics.Registry)
+	if err != nil {
+		return nil, err
+	}
 	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
 	return &SMS{
 		Handlers: map[string]asynq.Handler{
@@ -58,8 +62,8 @@ func NewSMS(d *Deps) (*SMS, error) {
 			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
 		},
 		Reconciler: &sms.Reconciler{
-			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
-			Logger: d.Logger, Now: time.Now, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
+			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm,
+			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{
 			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,

@@ -32,25 +32,25 @@ const (
 	smsQueue   = "sms"
 )
 
-// clock is a fixed clock that a test moves by hand; safe for concurrent use.
-type clock struct {
+// testClock is a fixed clock that a test moves by hand; safe for concurrent use.
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Set(t time.Time) {
+func (c *testClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
 }
 
-func (c *clock) Add(d time.Duration) {
+func (c *testClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -68,7 +68,7 @@ type fixture struct {
 	provider Provider
 	client   *asynq.Client
 	insp     *asynq.Inspector
-	clock    *clock
+	clock    *testClock
 	logger   *slog.Logger
 }
 
@@ -78,7 +78,7 @@ func newFixture(t testing.TB, now time.Time) *fixture {
 	f := &fixture{
 		pg:     testenv.NewPostgres(t),
 		rdb:    testenv.NewRedis(t),
-		clock:  &clock{t: now},
+		clock:  &testClock{t: now},
 		logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	f.pool = f.pg.Pool
@@ -121,8 +121,8 @@ func (f *fixture) dispatcher() *Dispatcher {
 
 func (f *fixture) reconciler() *Reconciler {
 	return &Reconciler{
-		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
-		Logger: f.logger, Now: f.clock.Now, Skew: 5 * time.Second, Tasks: f.insp,
+		Store: f.store, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
+		Logger: f.logger, Clock: f.clock.Now, Skew: 5 * time.Second, Tasks: f.insp,
 	}
 }
 

@@ -358,3 +358,37 @@ func TestInlineMarketingNeedsConsentOnRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestSendRecordsHandOverFirst: when the request leaves for Twilio, the
+// hand-over is already committed (another connection sees it), and a
+// claim taken over meanwhile sends nothing.
+func TestSendRecordsHandOverFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550131"
+	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
+	s := f.sender()
+	var seen outbox.Message
+	s.Provider = watchSend{Provider: f.provider, before: func() { seen = f.get(t, id) }}
+	if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Handover != outbox.HandoverHanded || !seen.HandedAt.Equal(t0) {
+		t.Errorf("at the request the row was %q handed at %s, want handed at %s", seen.Handover, seen.HandedAt, t0)
+	}
+	if m := f.get(t, id); m.Status != outbox.StatusSent || len(f.fake.SentTo(to)) != 1 {
+		t.Errorf("row = %s, fake holds %d; want sent once", m.Status, len(f.fake.SentTo(to)))
+	}
+}
+
+// watchSend calls before just before each Send.
+type watchSend struct {
+	Provider
+	before func()
+}
+
+func (w watchSend) Send(ctx context.Context, to, body, cb string) (string, error) {
+	w.before()
+	return w.Provider.Send(ctx, to, body, cb)
+}

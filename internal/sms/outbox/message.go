@@ -56,6 +56,8 @@ const (
 	SkipOptedOut = "opted_out"
 	// SkipNoConsent: a marketing message to a customer without consent.
 	SkipNoConsent = "no_consent"
+	// SkipCampaignCancelled: the message's campaign was cancelled.
+	SkipCampaignCancelled = "campaign_cancelled"
 	// WaitQuietHours: outside the recipient's sending window.
 	WaitQuietHours = "quiet_hours"
 	// WaitRateLimited: the sender's rate limit, or Twilio's 429.

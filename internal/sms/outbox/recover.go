@@ -140,15 +140,16 @@ type IdlePending struct {
 }
 
 // ListIdlePending returns up to limit pending rows, by id above afterID,
-// that changed last before idleBefore: rows whose task may be lost. Rows
+// that changed last before idleBefore (any time, when it is zero): rows
+// whose task may be lost. Rows
 // waiting for a later send_after are left out unless withWaiting (after
 // Redis lost its data, their scheduled tasks are gone too).
 func (s *Store) ListIdlePending(ctx context.Context, idleBefore time.Time, withWaiting bool, afterID int64, limit int) ([]IdlePending, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, updated_at, send_after FROM sms_messages
-		WHERE status = 'pending' AND id > $2 AND updated_at < $1
+		WHERE status = 'pending' AND id > $2 AND ($1::timestamptz IS NULL OR updated_at < $1)
 		  AND ($3 OR send_after IS NULL OR send_after < $1)
-		ORDER BY id LIMIT $4`, idleBefore, afterID, withWaiting, limit)
+		ORDER BY id LIMIT $4`, nullTime(idleBefore), afterID, withWaiting, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list idle pending messages: %w", err)
 	}
@@ -177,14 +178,4 @@ func (s *Store) collect(ctx context.Context, op, sql string, args ...any) ([]Mes
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return msgs, nil
-}
-
-// ListStuckSending returns up to limit rows still sending under a claim
-// made before claimedBefore, oldest first.
-//
-// Deprecated: use ReleaseStaleClaims and MarkStuckUnknown, which tell a
-// claim that never reached Twilio from one that did.
-func (s *Store) ListStuckSending(ctx context.Context, claimedBefore time.Time, limit int) ([]Message, error) {
-	return s.collect(ctx, "list stuck messages", `SELECT `+columns+` FROM sms_messages
-		WHERE status = 'sending' AND claimed_at < $1 ORDER BY claimed_at, id LIMIT $2`, claimedBefore, limit)
 }
