@@ -25,13 +25,19 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
+// RateLimiter is what the send path asks for its turn (*Limiter): the delay
+// to wait for, zero to send now.
+type RateLimiter interface {
+	Wait(ctx context.Context) (time.Duration, error)
+}
+
 // Sender handles sms:send: one outbox row taken through claim, consent,
 // quiet hours and the rate limit to the provider, exactly once.
 type Sender struct {
 	Store    *outbox.Store
 	DB       *pgxpool.Pool
 	Provider Provider
-	Limiter  *Limiter
+	Limiter  RateLimiter
 	Enqueue  Enqueuer
 	// Quiet is the window in which review and marketing texts may go out,
 	// in the salon's time zone.

@@ -43,7 +43,7 @@ func (r *Reconciler) sweep(ctx context.Context, now time.Time, sum *passSummary)
 	r.mu.Lock()
 	after := r.sweepAfter
 	r.mu.Unlock()
-	rows, err := r.Store.ListIdlePending(ctx, now.Add(-outbox.StuckAfter), false, after, r.SweepPerPass)
+	rows, err := r.Store.ListIdlePending(ctx, now.Add(-r.Store.StuckAfter()), false, after, r.SweepPerPass)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}

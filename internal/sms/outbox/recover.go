@@ -24,7 +24,7 @@ func (s *Store) ReleaseStaleClaims(ctx context.Context, now time.Time, limit int
 			ORDER BY claimed_at, id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
 		  AND status = 'sending' AND handover = 'claimed' AND claimed_at < $1
-		RETURNING id`, now.Add(-StuckAfter), limit)
+		RETURNING id`, now.Add(-s.stuckAfter), limit)
 	if err != nil {
 		return nil, fmt.Errorf("release stale claims: %w", err)
 	}
@@ -50,7 +50,7 @@ func (s *Store) MarkStuckUnknown(ctx context.Context, now time.Time, limit int) 
 			  AND coalesce(handed_at, claimed_at) < $1
 			ORDER BY claimed_at, id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
-		  AND status = 'sending' AND handover IS DISTINCT FROM 'claimed'`, now.Add(-StuckAfter), limit)
+		  AND status = 'sending' AND handover IS DISTINCT FROM 'claimed'`, now.Add(-s.stuckAfter), limit)
 	if err != nil {
 		return 0, fmt.Errorf("mark stuck sends unknown: %w", err)
 	}

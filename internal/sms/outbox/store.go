@@ -61,13 +61,23 @@ const opClaim = "claim"
 // safe for concurrent use; every method is one statement (OptOut and OptIn
 // one statement each as well).
 type Store struct {
-	pool *pgxpool.Pool
+	pool       *pgxpool.Pool
+	stuckAfter time.Duration
 }
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool}
+	return &Store{pool: pool, stuckAfter: StuckAfter}
 }
+
+// SetStuckAfter replaces StuckAfter for this store; the chaos suite
+// shortens it. Call it before the store is used.
+func (s *Store) SetStuckAfter(d time.Duration) { s.stuckAfter = d }
+
+// StuckAfter is how long a row may stay in sending before its worker is
+// treated as gone (the package's StuckAfter unless SetStuckAfter changed
+// it).
+func (s *Store) StuckAfter() time.Duration { return s.stuckAfter }
 
 // Get returns the row with that id, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (Message, error) {

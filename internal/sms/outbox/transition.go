@@ -34,7 +34,7 @@ func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, er
 			claimed_at = $2, handover = 'claimed', handed_at = NULL,
 			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
 		WHERE id = $1 AND (status = 'pending' OR status = 'sending' AND handover = 'claimed' AND claimed_at < $3)
-		RETURNING `+columns, id, now, now.Add(-StuckAfter)))
+		RETURNING `+columns, id, now, now.Add(-s.stuckAfter)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Message{}, s.refused(ctx, opClaim, id)
 	}
