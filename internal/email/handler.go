@@ -102,12 +102,14 @@ func (h *Handler) process(ctx context.Context, p taskemail.SendPayload, m outbox
 		h.count("duplicate", "")
 		return taskerr.Permanent(fmt.Sprintf("email %d already failed, not sent again: %s", m.ID, redact.Text(m.Error)), nil)
 	case outbox.StatusSending:
-		return h.inFlight(ctx, m)
+		return h.inFlight(ctx, p, m)
 	}
 	if reason, suppressed, err := h.Store.Suppression(ctx, p.To); err != nil {
 		return fmt.Errorf("email %d: %w", m.ID, err)
 	} else if suppressed {
-		if err := h.Store.MarkSkipped(ctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
+		rctx, cancel := record(ctx)
+		defer cancel()
+		if err := h.Store.MarkSkipped(rctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
 			return fmt.Errorf("skip email %d: %w", m.ID, err)
 		}
 		h.count("suppressed", reason)
@@ -132,6 +134,11 @@ func (h *Handler) process(ctx context.Context, p taskemail.SendPayload, m outbox
 	if err := ctx.Err(); err != nil {
 		// Shutdown or timeout before the call: certainly not sent.
 		return h.release(ctx, m, err)
+	}
+	// The hand-over is committed before the request leaves: a worker lost
+	// before it sent nothing, and its email is sent again, not written off.
+	if err := h.Store.MarkHanded(ctx, m.ID); err != nil {
+		return h.release(ctx, m, fmt.Errorf("record hand-over: %w", err))
 	}
 	id, err := h.Provider.Send(ctx, msg)
 	if err != nil {

@@ -1,6 +1,6 @@
--- What the SMS outbox records so that recovery never has to guess: whether
--- a claimed text was handed to Twilio, and what the lookups of a text whose
--- answer was lost have found so far.
+-- What the outboxes record so that recovery never has to guess: whether a
+-- claimed text or email was handed to the provider, and what the lookups of
+-- a text whose answer was lost have found so far.
 
 -- +goose Up
 ALTER TABLE sms_messages
@@ -29,7 +29,13 @@ CREATE INDEX sms_messages_unknown_lookup_idx ON sms_messages (lookup_after NULLS
 CREATE INDEX sms_messages_pending_idx ON sms_messages (id)
     WHERE status = 'pending';
 
+ALTER TABLE email_messages
+    ADD COLUMN handover text CHECK (handover IN ('claimed', 'handed'));
+COMMENT ON COLUMN email_messages.handover IS
+    'Under the current claim: claimed (the provider not called yet) or handed (committed just before the request left). NULL for a row under no claim, or claimed by a daemon that did not record hand-overs: such a claim counts as handed.';
+
 -- +goose Down
+ALTER TABLE email_messages DROP COLUMN handover;
 DROP INDEX sms_messages_pending_idx;
 DROP INDEX sms_messages_unknown_lookup_idx;
 ALTER TABLE sms_messages
