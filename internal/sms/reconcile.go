@@ -85,6 +85,7 @@ type Reconciler struct {
 
 	mu         sync.Mutex
 	sweepAfter int64 // the idle sweep's cursor, so it does not reread the same rows
+	resetAfter int64 // the sweep-after-reset's cursor, across passes
 }
 
 func (r *Reconciler) init() {
@@ -120,7 +121,9 @@ const reconcileLease = "jobs:sms:reconciler"
 // Start runs a pass at once and then every Interval until Shutdown.
 func (r *Reconciler) Start() error {
 	r.init()
-	r.loop = &service.Loop{Name: "sms reconciler", Interval: r.Interval, Immediate: true, Run: r.Pass, Logger: r.Logger}
+	// A pass may take longer than a short interval: after a Redis reset
+	// the sweep enqueues every pending row. The lease outlives it.
+	r.loop = &service.Loop{Name: "sms reconciler", Interval: r.Interval, Timeout: max(r.Interval, 30*time.Second), Immediate: true, Run: r.Pass, Logger: r.Logger}
 	return r.loop.Start()
 }
 

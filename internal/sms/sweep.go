@@ -38,7 +38,7 @@ func (r *Reconciler) sweep(ctx context.Context, now time.Time, sum *passSummary)
 		sum.mu.Lock()
 		sum.RedisReset = true
 		sum.mu.Unlock()
-		return r.sweepAll(ctx, now, sum)
+		return r.sweepAll(ctx, sum)
 	}
 	r.mu.Lock()
 	after := r.sweepAfter
@@ -58,14 +58,21 @@ func (r *Reconciler) sweep(ctx context.Context, now time.Time, sum *passSummary)
 }
 
 // sweepAll enqueues every pending row, page by page, then sets the marker.
-func (r *Reconciler) sweepAll(ctx context.Context, now time.Time, sum *passSummary) error {
-	var after int64
+// A pass that runs out of time leaves a cursor, so the next one goes on
+// from the page it was at rather than from the start.
+func (r *Reconciler) sweepAll(ctx context.Context, sum *passSummary) error {
+	r.mu.Lock()
+	after := r.resetAfter
+	r.mu.Unlock()
 	for {
 		rows, err := r.Store.ListIdlePending(ctx, time.Time{}, true, after, 5000)
 		if err != nil {
 			return fmt.Errorf("sweep after a Redis reset: %w", err)
 		}
 		if err := r.enqueueAll(ctx, rows, true, sum); err != nil {
+			r.mu.Lock()
+			r.resetAfter = after
+			r.mu.Unlock()
 			return err
 		}
 		if len(rows) < 5000 {
@@ -73,7 +80,10 @@ func (r *Reconciler) sweepAll(ctx context.Context, now time.Time, sum *passSumma
 		}
 		after = rows[len(rows)-1].ID
 	}
-	if err := r.Redis.Set(ctx, sweepMarker, now.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+	r.mu.Lock()
+	r.resetAfter = 0
+	r.mu.Unlock()
+	if err := r.Redis.Set(ctx, sweepMarker, r.Clock.Now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
 		return fmt.Errorf("sweep: set marker: %w", err)
 	}
 	return nil
