@@ -91,10 +91,28 @@ func (b *Bridge) Shutdown() {
 	})
 }
 
-// ensureGroup creates the group from ID 0 (the stream's whole backlog) and
-// the stream itself when missing.
+// ensureGroup creates the group, and the stream itself, when missing. The
+// group starts after what the other groups have all handled (startID): from
+// ID 0, the stream's whole backlog, only when no group ever handled it.
 func (b *Bridge) ensureGroup(ctx context.Context) error {
-	err := b.rdb.XGroupCreateMkStream(ctx, Stream, b.cfg.Group, "0").Err()
+	gs, err := b.rdb.XInfoGroups(ctx, Stream).Result()
+	if err == nil {
+		for _, g := range gs {
+			if g.Name == b.cfg.Group {
+				return nil
+			}
+		}
+	} else if !isNoSuchKey(err) {
+		return fmt.Errorf("read consumer groups of %s: %w", Stream, err)
+	}
+	start, err := b.startID(ctx)
+	if err != nil {
+		return fmt.Errorf("create consumer group %s on %s: %w", b.cfg.Group, Stream, err)
+	}
+	if start != "0" {
+		b.cfg.Logger.Info("ingest: consumer group created after what the other groups handled", "group", b.cfg.Group, "start_after", start)
+	}
+	err = b.rdb.XGroupCreateMkStream(ctx, Stream, b.cfg.Group, start).Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create consumer group %s on %s: %w", b.cfg.Group, Stream, err)
 	}
@@ -125,6 +143,9 @@ func (b *Bridge) run(ctx context.Context) {
 		if err == nil && ctx.Err() == nil && !time.Now().Before(nextTrim) {
 			if _, terr := b.Trim(ctx); terr != nil && ctx.Err() == nil {
 				b.cfg.Logger.Warn("ingest: trim stream", "err", terr.Error())
+			}
+			if herr := b.recordHandled(ctx); herr != nil && ctx.Err() == nil {
+				b.cfg.Logger.Warn("ingest: record what the groups handled", "err", herr.Error())
 			}
 			nextTrim = time.Now().Add(b.cfg.TrimInterval)
 		}
