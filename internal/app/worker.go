@@ -116,6 +116,7 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 		// queue servers stop.
 		parts = append(parts, bridge)
 		d.IngestLag = bridge.Lag
+		d.IngestAbandoned = bridge.Abandoned
 	}
 	return parts, sms, nil
 }

@@ -23,6 +23,10 @@ type Health struct {
 	// ingest consumer group; nil when the process runs no bridge. It is
 	// informational: a lag does not make the process unready.
 	IngestLag func(ctx context.Context) (int64, error)
+	// IngestAbandoned names the consumer groups left behind on jobs:ingest
+	// (another name, silent, holding entries back from trimming); shown
+	// in the ingest check, which it does not make unready.
+	IngestAbandoned func(ctx context.Context) ([]string, error)
 	// Startup reports whether the process finished starting: configuration
 	// valid and every migration applied.
 	Startup func(ctx context.Context) error
@@ -40,7 +44,10 @@ type CheckResult struct {
 	Latency     string `json:"latency,omitempty"`
 	PendingJobs *int   `json:"pendingJobs,omitempty"`
 	Lag         *int64 `json:"lag,omitempty"`
-	Error       string `json:"error,omitempty"`
+	// AbandonedGroups are ingest consumer groups left behind; they pin the
+	// stream's trimming until destroyed.
+	AbandonedGroups []string `json:"abandonedGroups,omitempty"`
+	Error           string   `json:"error,omitempty"`
 }
 
 // Report is the body of /health/ready and /health/startup.
@@ -130,6 +137,10 @@ func (h *Health) Ready(ctx context.Context) Report {
 			res := CheckResult{Status: "up", Lag: &n}
 			if err != nil {
 				res = CheckResult{Status: "down", Error: err.Error()}
+			} else if h.IngestAbandoned != nil {
+				if names, aerr := h.IngestAbandoned(ctx); aerr == nil {
+					res.AbandonedGroups = names
+				}
 			}
 			set("ingest", res)
 		}()
