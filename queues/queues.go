@@ -47,7 +47,8 @@ type Queue struct {
 	Retention time.Duration
 }
 
-// catalogue holds the five queues of DESIGN.md, in a stable order.
+// catalogue holds the five queues (docs/design.md, "Queues and retries"),
+// in a stable order.
 var catalogue = []Queue{
 	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: 24 * time.Hour},
 	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour},

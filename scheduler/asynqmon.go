@@ -14,7 +14,8 @@ import (
 // no catch-up), so the leader writes the same records itself: a sorted set
 // of scheduler keys, a list of protobuf-encoded entries per scheduler, and a
 // capped sorted set of enqueue events per entry. The layout is asynq
-// v0.26's; a test reads it back through asynq.Inspector.
+// v0.26's; TestDashboardRecordsReadBackThroughAsynq reads it back through
+// asynq.Inspector, so an upgrade that changes it fails the build.
 const (
 	allSchedulersKey = "asynq:schedulers"
 	maxHistory       = 1000
@@ -86,6 +87,7 @@ func writeDashboardEntries(ctx context.Context, rdb redis.UniversalClient, sched
 			p.RPush(ctx, key, e.encode())
 		}
 		p.Expire(ctx, key, ttl)
+		// asynq compares this expiry with its own wall clock, not ours.
 		p.ZAdd(ctx, allSchedulersKey, redis.Z{Score: float64(time.Now().Add(ttl).Unix()), Member: key})
 		return nil
 	})

@@ -38,7 +38,7 @@ type Entry struct {
 }
 
 // Defaults returns the built-in entries, at parity with the EventBridge
-// rules they replace (DESIGN.md, Schedules).
+// rules they replace (docs/scheduler.md).
 func Defaults() []Entry {
 	return []Entry{
 		{Name: "salon-queue-reset", Cron: "0 8 * * *", Timezone: "UTC", Kind: "salon:reset_queue", Payload: json.RawMessage(`{}`), Grace: 2 * time.Hour, Enabled: true},

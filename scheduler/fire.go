@@ -95,11 +95,11 @@ func (r *Runner) enqueue(ctx context.Context, e *Entry, tick, now time.Time) err
 	case err != nil:
 		return fmt.Errorf("enqueue %s: %w", e.Kind, err)
 	default:
-		lag := r.cfg.Now().Sub(tick)
+		lag := r.cfg.Clock.Now().Sub(tick)
 		r.metrics.enqueued(e.Name, lag)
 		r.logger.Info("schedule tick enqueued", "entry", e.Name, "kind", e.Kind, "queue", info.Queue,
 			"task_id", info.ID, "tick", tick.UTC().Format(time.RFC3339), "lag_ms", float64(lag.Microseconds())/1000)
-		if err := recordEnqueue(ctx, r.cfg.Redis, e.Name, info.ID, r.cfg.Now()); err != nil {
+		if err := recordEnqueue(ctx, r.cfg.Redis, e.Name, info.ID, r.cfg.Clock.Now()); err != nil {
 			r.logger.Warn("record enqueue event for the dashboard", "entry", e.Name, "err", err)
 		}
 	}

@@ -4,60 +4,40 @@ import (
 	"context"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/lease"
 )
 
-// lease is leadership held through one Redis key with an expiry. Only the
-// holder renews or releases it (compare-and-set in Lua), and a holder stops
-// acting as leader a safety margin before its lease can have expired in
-// Redis, so two processes never both believe they lead.
-type lease struct {
-	rdb    redis.UniversalClient
-	key    string
-	id     string
-	ttl    time.Duration
+// leadership is the scheduler's hold on the Redis lease, with a local
+// deadline: a holder stops acting as leader a safety margin before its
+// lease can have expired in Redis, so two processes never both believe they
+// lead, even when a renewal's answer is slow or lost.
+type leadership struct {
+	lease  *lease.Lease
 	margin time.Duration
 
 	until time.Time // local deadline of the current lease; zero when not held
 }
 
-var renewScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) == ARGV[1] then
-	return redis.call("PEXPIRE", KEYS[1], ARGV[2])
-end
-return 0`)
-
-var releaseScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) == ARGV[1] then
-	return redis.call("DEL", KEYS[1])
-end
-return 0`)
-
 // held reports whether the lease is ours at now.
-func (l *lease) held(now time.Time) bool { return now.Before(l.until) }
+func (l *leadership) held(now time.Time) bool { return now.Before(l.until) }
 
 // refresh acquires the lease when it is free, or renews it when it is ours.
 // It returns whether the lease is held afterwards.
-func (l *lease) refresh(ctx context.Context, now time.Time) (bool, error) {
+func (l *leadership) refresh(ctx context.Context, now time.Time) (bool, error) {
 	start := now
 	var ok bool
+	var err error
 	if l.held(now) {
-		n, err := renewScript.Run(ctx, l.rdb, []string{l.key}, l.id, l.ttl.Milliseconds()).Int()
-		if err != nil {
+		if ok, err = l.lease.Renew(ctx); err != nil {
 			return l.held(now), err
 		}
-		ok = n == 1
-	} else {
-		set, err := l.rdb.SetNX(ctx, l.key, l.id, l.ttl).Result()
-		if err != nil {
-			return false, err
-		}
-		ok = set
+	} else if ok, err = l.lease.Acquire(ctx); err != nil {
+		return false, err
 	}
 	if ok {
 		// Measured from before the request: Redis's expiry starts later,
 		// so ours always ends first.
-		l.until = start.Add(l.ttl - l.margin)
+		l.until = start.Add(l.lease.TTL() - l.margin)
 	} else {
 		l.until = time.Time{}
 	}
@@ -65,7 +45,7 @@ func (l *lease) refresh(ctx context.Context, now time.Time) (bool, error) {
 }
 
 // release gives the lease up so a follower takes over at once.
-func (l *lease) release(ctx context.Context) error {
+func (l *leadership) release(ctx context.Context) error {
 	l.until = time.Time{}
-	return releaseScript.Run(ctx, l.rdb, []string{l.key}, l.id).Err()
+	return l.lease.Release(ctx)
 }

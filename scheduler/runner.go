@@ -14,6 +14,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/clock"
+	"github.com/salonworks/jobs/internal/lease"
+	"github.com/salonworks/jobs/internal/service"
 )
 
 // KeyPrefix starts every Redis key the scheduler owns.
@@ -45,8 +48,8 @@ type Config struct {
 	RenewInterval time.Duration
 	// PollInterval is how often the leader looks for due ticks. Default 200 ms.
 	PollInterval time.Duration
-	// Now is the clock; default time.Now.
-	Now func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Runner fires the entries' ticks while it leads.
@@ -54,17 +57,18 @@ type Runner struct {
 	cfg     Config
 	id      string
 	client  *asynq.Client
-	lease   *lease
+	lease   *leadership
 	last    map[string]time.Time
 	metrics *runnerMetrics
 	logger  *slog.Logger
 
 	mu      sync.Mutex
 	leading bool
-
-	stop chan struct{}
-	done chan struct{}
+	cancel  context.CancelFunc // ends the loop; nil when not running
+	done    chan struct{}      // closed when the loop has returned
 }
+
+var _ service.Service = (*Runner)(nil)
 
 // New returns a runner; it does nothing until Start.
 func New(cfg Config) (*Runner, error) {
@@ -80,20 +84,15 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 200 * time.Millisecond
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	host, _ := os.Hostname()
 	id := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), uuid.NewString()[:8])
 	r := &Runner{
 		cfg:    cfg,
 		id:     id,
 		client: asynq.NewClientFromRedisClient(cfg.Redis),
-		lease:  &lease{rdb: cfg.Redis, key: LeaderKey, id: id, ttl: cfg.LeaseTTL, margin: min(2*time.Second, cfg.LeaseTTL/4)},
+		lease:  &leadership{lease: lease.New(cfg.Redis, LeaderKey, id, cfg.LeaseTTL), margin: min(2*time.Second, cfg.LeaseTTL/4)},
 		last:   map[string]time.Time{},
 		logger: cfg.Logger.With("scheduler_id", id),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
 	}
 	r.metrics = newRunnerMetrics(cfg.Registry)
 	return r, nil
@@ -109,17 +108,35 @@ func (r *Runner) Leading() bool {
 	return r.leading
 }
 
-// Start runs the election and firing loop in the background.
+// Start runs the election and firing loop in the background. It is not a
+// service.Loop: the loop sleeps until the next tick when that comes before
+// PollInterval, so a tick is enqueued within milliseconds of its time, and a
+// Loop's interval is fixed.
 func (r *Runner) Start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done != nil {
+		return errors.New("scheduler: runner already started")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
 	r.logger.Info("scheduler started", "entries", len(r.cfg.Entries))
-	go r.loop()
+	go r.loop(ctx, r.done)
 	return nil
 }
 
-// Shutdown stops the loop and hands leadership over at once.
+// Shutdown stops the loop and hands leadership over at once. It returns at
+// once when the runner is not running.
 func (r *Runner) Shutdown() {
-	close(r.stop)
-	<-r.done
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.cancel, r.done = nil, nil
+	r.mu.Unlock()
+	if done == nil {
+		return
+	}
+	cancel()
+	<-done
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if r.Leading() {
@@ -131,29 +148,30 @@ func (r *Runner) Shutdown() {
 	r.logger.Info("scheduler stopped")
 }
 
-func (r *Runner) loop() {
-	defer close(r.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// loop runs until stop ends. A pass under way when it does finishes with
+// its own context: a tick half enqueued is recorded, not abandoned.
+func (r *Runner) loop(stop context.Context, done chan struct{}) {
+	defer close(done)
+	ctx := context.WithoutCancel(stop)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var lastRenew, lastBeat time.Time
 	for {
-		now := r.cfg.Now()
+		now := r.cfg.Clock.Now()
 		if now.Sub(lastRenew) >= r.cfg.RenewInterval || (r.Leading() && !r.lease.held(now)) {
 			lastRenew = now
 			r.elect(ctx, now)
 		}
-		if r.Leading() && r.lease.held(r.cfg.Now()) {
-			r.fireDue(ctx, r.cfg.Now())
+		if r.Leading() && r.lease.held(r.cfg.Clock.Now()) {
+			r.fireDue(ctx, r.cfg.Clock.Now())
 			if now.Sub(lastBeat) >= 5*time.Second {
 				lastBeat = now
 				r.publish(ctx, now)
 			}
 		}
-		timer.Reset(r.wait(r.cfg.Now()))
+		timer.Reset(r.wait(r.cfg.Clock.Now()))
 		select {
-		case <-r.stop:
+		case <-stop.Done():
 			return
 		case <-timer.C:
 		}

@@ -26,7 +26,8 @@ type Kind struct {
 	New func() Payload
 }
 
-// catalogue is DESIGN.md's table of task kinds, in its order.
+// catalogue is the table of task kinds (docs/design.md, "The task catalogue
+// is a wire contract"), in a stable order.
 var catalogue = []Kind{
 	{Name: email.KindSend, Queue: queues.Emails,
 		Doc: "Sends one email rendered from a template.",

@@ -9,7 +9,7 @@ import (
 	"github.com/salonworks/jobs/queues"
 )
 
-// wire is DESIGN.md's table of kinds and queues. A deployed kind must never
+// wire is the deployed table of kinds and queues. A deployed kind must never
 // be renamed or moved, so this list is written out rather than derived.
 var wire = []struct{ kind, queue string }{
 	{"email:send", "emails"},

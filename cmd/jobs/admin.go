@@ -9,8 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/salonworks/jobs/internal/admin"
 	"github.com/salonworks/jobs/internal/app"
 	"github.com/salonworks/jobs/internal/config"
@@ -22,62 +20,23 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 	}
 	fs := flags(e, "admin", "admin | admin hash-password", `Serves the operators' dashboard (asynqmon) at /admin/queues behind HTTP
 basic authentication against ADMIN_USERS (name:role:bcrypt-hash, roles
-admin and viewer; required outside development), the Twilio webhooks at
-/webhooks/twilio/* (checked by signature), /health/* and /metrics, on
-HTTP_ADDR. PROMETHEUS_URL, when set, feeds the dashboard's charts. Needs
-Redis and Postgres. Stops gracefully on SIGTERM or SIGINT.
+admin and viewer; required outside development), /health/* and /metrics
+on HTTP_ADDR. With SMS_PROVIDER=twilio it also takes Twilio's callbacks at
+/webhooks/twilio/* (checked by signature against TWILIO_AUTH_TOKEN and
+PUBLIC_BASE_URL); with STORAGE=local it serves the signed file links of
+LOCAL_STORAGE_DIR. PROMETHEUS_URL, when set, feeds the dashboard's charts.
+Needs Redis and Postgres. Stops gracefully on SIGTERM or SIGINT.
 
 "jobs admin hash-password" reads a password from standard input and prints
 its bcrypt hash for ADMIN_USERS.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, logger, err := load(e)
+	cfg, logger, err := load(e, config.CmdAdmin)
 	if err != nil {
 		return err
 	}
-	if err := config.ValidateAdmin(cfg); err != nil {
-		return err
-	}
-	// Postgres for the Twilio webhooks, which record delivery statuses
-	// and opt-outs in the outbox; the dashboard itself needs only Redis.
-	d, err := app.Connect(ctx, cfg, logger, app.Needs{Postgres: true})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	sms, err := app.NewSMS(d)
-	if err != nil {
-		return err
-	}
-	users := cfg.Admins()
-	if len(users) == 0 {
-		logger.Warn("ADMIN_USERS is empty: nobody can sign in to the dashboard; make a hash with jobs admin hash-password")
-	}
-	dash, err := admin.New(admin.Config{
-		Redis:         cfg.AsynqRedis(),
-		Users:         users,
-		PrometheusURL: cfg.PrometheusURL,
-		Logger:        logger,
-	})
-	if err != nil {
-		return err
-	}
-	defer dash.Close()
-	insp := asynq.NewInspectorFromRedisClient(d.Redis)
-	if err := admin.RegisterChartMetrics(d.Metrics.Registry, insp, logger); err != nil {
-		return fmt.Errorf("chart metrics: %w", err)
-	}
-	// The webhooks sit beside /admin/, outside its basic auth: Twilio
-	// signs its requests instead.
-	files, err := app.NewFiles(d)
-	if err != nil {
-		return err
-	}
-	// /files/ (signed download links) is authenticated by its signature.
-	d.Routes = append(d.Routes, dash.Register, sms.Webhooks.Routes, files.Routes)
-	logger.Info("dashboard serving", "path", admin.RootPath, "users", len(users), "prometheus", cfg.PrometheusURL != "")
-	return app.Run(ctx, d)
+	return app.Admin(ctx, cfg, logger)
 }
 
 // runHashPassword reads one line from in and prints its bcrypt hash. The

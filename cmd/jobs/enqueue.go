@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/salonworks/jobs/internal/app"
+	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/tasks"
 )
 
@@ -68,19 +70,16 @@ Kinds:
 	if err != nil {
 		return err
 	}
-	cfg, _, err := load(e)
+	cfg, _, err := load(e, config.CmdEnqueue)
 	if err != nil {
 		return err
 	}
-	rdb := redis.NewClient(cfg.RedisOptions())
-	defer rdb.Close()
-	client := asynq.NewClientFromRedisClient(rdb)
-	info, err := client.EnqueueContext(ctx, task)
+	info, err := app.Enqueue(ctx, cfg, task)
+	if errors.Is(err, app.ErrTaskIDConflict) {
+		return fmt.Errorf("a task with ID %q already exists: nothing enqueued", *id)
+	}
 	if err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) {
-			return fmt.Errorf("a task with ID %q already exists: nothing enqueued", *id)
-		}
-		return fmt.Errorf("enqueue %s: %w", kind, err)
+		return err
 	}
 	fmt.Fprintf(e.stdout, "%s\n", info.ID)
 	fmt.Fprintf(e.stderr, "enqueued %s on queue %s (%s, next attempt %s)\n",

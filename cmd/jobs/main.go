@@ -37,7 +37,7 @@ func commands() []command {
 		{"migrate", "apply the embedded SQL migrations (up, default) or list them (status)", runMigrate},
 		{"seed", "load the demo salon into the configured database (idempotent)", runSeed},
 		{"enqueue", "validate and enqueue one task: jobs enqueue KIND --payload JSON [--in D] [--at T]", runEnqueue},
-		{"config", "print every environment variable with its default and purpose", runConfig},
+		{"config", "print every environment variable with its default, purpose and the commands that use it", runConfig},
 		{"healthcheck", "exit 0 when the local /health/live answers (for container health checks)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}

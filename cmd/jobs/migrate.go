@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/internal/app"
+	"github.com/salonworks/jobs/internal/config"
 )
 
 func runMigrate(ctx context.Context, e env, args []string) error {
@@ -28,13 +29,13 @@ migration and whether it is applied.`)
 	default:
 		return fmt.Errorf("%w: want one of up, status", errUsage)
 	}
-	cfg, logger, err := load(e)
+	cfg, logger, err := load(e, config.CmdMigrate)
 	if err != nil {
 		return err
 	}
 	switch action {
 	case "up":
-		applied, err := postgres.Migrate(ctx, cfg.DatabaseURL(), logger)
+		applied, err := app.Migrate(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}
@@ -46,7 +47,7 @@ migration and whether it is applied.`)
 		}
 		return nil
 	case "status":
-		st, err := postgres.Status(ctx, cfg.DatabaseURL())
+		st, err := app.MigrationStatus(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/salonworks/jobs/internal/app"
-	"github.com/salonworks/jobs/scheduler"
+	"github.com/salonworks/jobs/internal/config"
 )
 
 func runScheduler(ctx context.Context, e env, args []string) error {
@@ -19,22 +19,9 @@ HTTP_ADDR.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, logger, err := load(e)
+	cfg, logger, err := load(e, config.CmdScheduler)
 	if err != nil {
 		return err
 	}
-	entries, err := scheduler.Load(cfg.ScheduleFile)
-	if err != nil {
-		return err
-	}
-	d, err := app.Connect(ctx, cfg, logger, app.Needs{})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	s, err := app.NewScheduler(d, entries)
-	if err != nil {
-		return err
-	}
-	return app.Run(ctx, d, s)
+	return app.Scheduler(ctx, cfg, logger)
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/app"
 	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/scheduler"
 )
@@ -69,19 +69,17 @@ func printSchedules(w io.Writer, entries []scheduler.Entry, now time.Time, count
 	}
 }
 
-// printLeader says which scheduler leads, when Redis can be reached.
+// printLeader says which scheduler leads, when Redis can be reached; with
+// no usable Redis configuration it says which variable is wrong.
 func printLeader(ctx context.Context, e env) {
-	cfg, err := config.Load(e.lookup)
+	cfg, err := config.LoadFor(config.CmdSchedules, e.lookup)
 	if err != nil {
+		fmt.Fprintf(e.stdout, "\nleader: unknown (%v)\n", err)
 		return
 	}
-	rdb := redis.NewClient(cfg.RedisOptions())
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	id, err := rdb.Get(ctx, scheduler.LeaderKey).Result()
+	id, err := app.SchedulerLeader(ctx, cfg)
 	switch {
-	case err == redis.Nil:
+	case err == nil && id == "":
 		fmt.Fprintln(e.stdout, "\nleader: none (no jobs scheduler running)")
 	case err != nil:
 		fmt.Fprintf(e.stdout, "\nleader: unknown (%s)\n", strings.SplitN(err.Error(), ":", 2)[0])

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/internal/app"
+	"github.com/salonworks/jobs/internal/config"
 )
 
 func runSeed(ctx context.Context, e env, args []string) error {
@@ -14,18 +14,13 @@ configured database. Running it again changes nothing.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, _, err := load(e)
+	cfg, _, err := load(e, config.CmdSeed)
 	if err != nil {
 		return err
 	}
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
+	rep, err := app.Seed(ctx, cfg)
 	if err != nil {
 		return err
-	}
-	defer pool.Close()
-	rep, err := postgres.Seed(ctx, pool, time.Now())
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintln(e.stdout, rep.String())
 	return nil

@@ -1,25 +1,15 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 
+	"github.com/salonworks/jobs/internal/app"
 	"github.com/salonworks/jobs/internal/config"
-	"github.com/salonworks/jobs/internal/logging"
 )
 
-// load reads and validates the configuration and builds the logger. It
-// connects to nothing, so a bad configuration stops the process first.
-func load(e env) (*config.Config, *slog.Logger, error) {
-	cfg, err := config.Load(e.lookup)
-	if err != nil {
-		return nil, nil, err
-	}
-	logger, err := logging.New(e.stderr, cfg.LogFormat, cfg.LogLevel)
-	if err != nil {
-		return nil, nil, fmt.Errorf("logger: %w", err)
-	}
-	return cfg, logger, nil
+// load reads the variables command uses and builds the logger on stderr.
+func load(e env, command string) (*config.Config, *slog.Logger, error) {
+	return app.Load(command, e.lookup, e.stderr)
 }
 
 // withDefault returns a lookup that answers def for name when the

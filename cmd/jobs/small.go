@@ -17,7 +17,8 @@ var flagErrHelp = flag.ErrHelp
 
 func runConfig(ctx context.Context, e env, args []string) error {
 	fs := flags(e, "config", "config", `Prints every environment variable jobs reads, with its default, when it is
-required and what it is for. Nothing is read from the environment.`)
+required, which commands use it and what it is for. Each command checks
+only the variables it uses. Nothing is read from the environment.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/salonworks/jobs/internal/app"
+	"github.com/salonworks/jobs/internal/config"
 )
 
 func runWorker(ctx context.Context, e env, args []string) error {
@@ -15,25 +16,9 @@ the rest to their queue.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, logger, err := load(e)
+	cfg, logger, err := load(e, config.CmdWorker)
 	if err != nil {
 		return err
 	}
-	d, err := app.Connect(ctx, cfg, logger, app.Needs{Postgres: true})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	parts, _, err := app.WorkerParts(d)
-	if err != nil {
-		return err
-	}
-	if cfg.MetricsEMF {
-		p, err := app.NewEMF(d, e.stderr)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, p)
-	}
-	return app.Run(ctx, d, parts...)
+	return app.Worker(ctx, cfg, logger, e.stderr)
 }

@@ -6,7 +6,6 @@ package apicall
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/taskerr"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
@@ -23,9 +23,9 @@ import (
 // KeyHeader carries API_KEY on every call.
 const KeyHeader = "X-Api-Key"
 
-// Handler calls the API. The key is only ever written into the request
+// Caller calls the API. The key is only ever written into the request
 // header; errors name the method, path and status, never the key.
-type Handler struct {
+type Caller struct {
 	// BaseURL is API_BASE_URL, without a trailing slash.
 	BaseURL string
 	// Key is API_KEY.
@@ -34,32 +34,25 @@ type Handler struct {
 	Client *http.Client
 	// UserAgent identifies the daemon to the API.
 	UserAgent string
-	// Now is the clock, for Retry-After dates.
-	Now func() time.Time
+	// Clock reads Retry-After dates; nil is the wall clock.
+	Clock clock.Clock
 }
 
-// New returns a handler with a 30-second call timeout. Its client follows
+// New returns a caller with a 30-second call timeout. Its client follows
 // a redirect only within the API's origin: net/http would otherwise send
 // X-Api-Key along to whatever host a redirect names.
-func New(baseURL, key, userAgent string) *Handler {
-	return &Handler{
+func New(baseURL, key, userAgent string) *Caller {
+	return &Caller{
 		BaseURL:   strings.TrimRight(baseURL, "/"),
 		Key:       key,
 		Client:    &http.Client{Timeout: 30 * time.Second, CheckRedirect: sameOriginRedirect},
 		UserAgent: userAgent,
-		Now:       time.Now,
 	}
 }
 
-// ProcessTask implements asynq.Handler.
-func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p synctasks.APICallPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return taskerr.Permanent("decode api_call payload", err)
-	}
-	if err := p.Validate(); err != nil {
-		return taskerr.Permanent("invalid api_call payload", err)
-	}
+// Call handles one attempt of sync:api_call: it makes the call the payload
+// describes, keyed for idempotency by the task's ID.
+func (h *Caller) Call(ctx context.Context, _ *asynq.Task, p *synctasks.APICallPayload) error {
 	if h.BaseURL == "" {
 		return taskerr.Permanent("API_BASE_URL is not configured", nil)
 	}
@@ -100,14 +93,14 @@ const snippetBytes = 512
 
 // redact masks the key in an answer's body (an API may echo what it
 // refused) and cuts the body to snippetBytes.
-func (h *Handler) redact(body []byte) []byte {
+func (h *Caller) redact(body []byte) []byte {
 	if h.Key != "" {
 		body = bytes.ReplaceAll(body, []byte(h.Key), []byte("[redacted]"))
 	}
 	return body[:min(len(body), snippetBytes)]
 }
 
-func (h *Handler) classify(p synctasks.APICallPayload, resp *http.Response, snippet []byte) error {
+func (h *Caller) classify(p *synctasks.APICallPayload, resp *http.Response, snippet []byte) error {
 	code := resp.StatusCode
 	failure := fmt.Errorf("%s %s: status %d: %s", p.Method, p.Path, code, strings.TrimSpace(string(snippet)))
 	switch {
@@ -124,7 +117,7 @@ func (h *Handler) classify(p synctasks.APICallPayload, resp *http.Response, snip
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date); absent or
 // unreadable, it waits 30 seconds.
-func (h *Handler) retryAfter(v string) time.Duration {
+func (h *Caller) retryAfter(v string) time.Duration {
 	if v == "" {
 		return 30 * time.Second
 	}
@@ -132,7 +125,7 @@ func (h *Handler) retryAfter(v string) time.Duration {
 		return time.Duration(secs) * time.Second
 	}
 	if at, err := http.ParseTime(v); err == nil {
-		return at.Sub(h.Now())
+		return at.Sub(h.Clock.Now())
 	}
 	return 30 * time.Second
 }
@@ -149,5 +142,3 @@ func sameOriginRedirect(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
-
-var _ asynq.Handler = (*Handler)(nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/apicall"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/internal/testenv"
@@ -70,10 +71,17 @@ func (a *fakeAPI) requests() []request {
 // now is the handlers' clock, for Retry-After dates.
 var now = time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 
-func newHandler(baseURL string) *apicall.Handler {
-	h := apicall.New(baseURL, testKey, "salonworks-jobs/test")
-	h.Now = func() time.Time { return now }
-	return h
+func newCaller(baseURL string) *apicall.Caller {
+	c := apicall.New(baseURL, testKey, "salonworks-jobs/test")
+	c.Clock = clock.Fixed(now)
+	return c
+}
+
+// call runs one attempt of sync:api_call with p, as the worker does once
+// the payload is decoded.
+func call(t *testing.T, c *apicall.Caller, p synctasks.APICallPayload) error {
+	t.Helper()
+	return c.Call(context.Background(), task(t, p), &p)
 }
 
 func task(t *testing.T, p synctasks.APICallPayload) *asynq.Task {
@@ -89,13 +97,13 @@ func TestCallForwardsTheRequest(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, func(int, http.ResponseWriter, *http.Request) {})
 	// A base URL with a path prefix and a trailing slash.
-	h := newHandler(api.URL + "/api/")
+	h := newCaller(api.URL + "/api/")
 	calls := []synctasks.APICallPayload{
 		{Method: "POST", Path: "/salons/reset-queue?dry_run=false", Body: json.RawMessage(`{"salon_id":7}`)},
 		{Method: "GET", Path: "/health"},
 	}
 	for _, p := range calls {
-		if err := h.ProcessTask(context.Background(), task(t, p)); err != nil {
+		if err := call(t, h, p); err != nil {
 			t.Fatalf("%s %s: %v", p.Method, p.Path, err)
 		}
 	}
@@ -151,8 +159,7 @@ func TestCallClassifiesAnswers(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			err := newHandler(api.URL).ProcessTask(context.Background(),
-				task(t, synctasks.APICallPayload{Method: "POST", Path: "/salons/reset-queue"}))
+			err := call(t, newCaller(api.URL), synctasks.APICallPayload{Method: "POST", Path: "/salons/reset-queue"})
 			rl, isRateLimit := taskerr.AsRateLimit(err)
 			var got verdict
 			switch {
@@ -189,9 +196,9 @@ func TestCallTimeoutIsRetried(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	})
-	h := newHandler(api.URL)
+	h := newCaller(api.URL)
 	h.Client.Timeout = 100 * time.Millisecond
-	err := h.ProcessTask(context.Background(), task(t, synctasks.APICallPayload{Method: "GET", Path: "/slow"}))
+	err := call(t, h, synctasks.APICallPayload{Method: "GET", Path: "/slow"})
 	var timeout interface{ Timeout() bool }
 	if err == nil || !errors.As(err, &timeout) || !timeout.Timeout() {
 		t.Fatalf("error %v, want a timeout", err)
@@ -217,7 +224,7 @@ func TestErrorsNeverCarryTheKeyEvenWhenTheAPIEchoesIt(t *testing.T) {
 				w.WriteHeader(status)
 				io.WriteString(w, strings.Repeat("x", pad)+r.Header.Get("X-Api-Key")+" is not a valid key")
 			})
-			err := newHandler(api.URL).ProcessTask(context.Background(), task(t, synctasks.APICallPayload{Method: "GET", Path: "/x"}))
+			err := call(t, newCaller(api.URL), synctasks.APICallPayload{Method: "GET", Path: "/x"})
 			if err == nil || strings.Contains(err.Error(), testKey[:10]) {
 				t.Errorf("status %d, padding %d: error %v carries the API key", status, pad, err)
 			}
@@ -240,10 +247,12 @@ func TestThroughAWorker(t *testing.T) {
 			http.Error(w, "warming up", http.StatusServiceUnavailable)
 		}
 	})
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, synctasks.KindAPICall, newCaller(api.URL).Call)
 	w, err := worker.New(worker.Config{
 		Redis:        r.Client,
 		Queues:       []queues.Queue{q},
-		Handlers:     map[string]asynq.Handler{synctasks.KindAPICall: newHandler(api.URL)},
+		Handlers:     handlers,
 		PollInterval: 20 * time.Millisecond,
 		Logger:       slog.New(slog.DiscardHandler),
 		Metrics:      metrics.New(),
@@ -318,7 +327,7 @@ func TestRedirectToAnotherOriginDoesNotCarryTheKey(t *testing.T) {
 	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, elsewhere.URL+"/collect", http.StatusFound)
 	})
-	err := newHandler(api.URL).ProcessTask(context.Background(), task(t, synctasks.APICallPayload{Method: "GET", Path: "/x"}))
+	err := call(t, newCaller(api.URL), synctasks.APICallPayload{Method: "GET", Path: "/x"})
 	for _, r := range elsewhere.requests() {
 		if r.APIKey != "" {
 			t.Fatalf("the redirect target received X-Api-Key %q", r.APIKey)

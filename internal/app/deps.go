@@ -1,6 +1,9 @@
-// Package app wires the daemon's processes (worker, dev) from configuration:
-// connections, handlers, health, metrics and the HTTP server, with one
-// graceful shutdown path. cmd/jobs only parses the command line and calls in.
+// Package app builds every process of the daemon from its configuration
+// (Worker, Scheduler, Admin, Dev, and the one-shot Migrate, Seed, Enqueue
+// and SchedulerLeader): connections, handlers, background services,
+// health, metrics and the HTTP server, with one graceful shutdown path
+// (Run). cmd/jobs only parses the command line, loads the configuration
+// through Load and calls in.
 package app
 
 import (
@@ -43,15 +46,22 @@ type Deps struct {
 type Needs struct {
 	// Postgres is false for the scheduler, which only talks to Redis.
 	Postgres bool
+	// Worker is true for the processes that serve queues: Deps.Queues is
+	// then WORKER_QUEUES; otherwise every queue, whose backlog the health
+	// check reports.
+	Worker bool
 }
 
 // Connect opens Redis and, when needed, Postgres, retrying for up to
 // connectWait so a process started alongside its dependencies (compose, a
 // fresh ECS task) does not crash-loop.
 func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs Needs) (*Deps, error) {
-	qs, err := queues.Select(cfg.WorkerQueues)
-	if err != nil {
-		return nil, fmt.Errorf("WORKER_QUEUES: %w", err)
+	qs := queues.All()
+	if needs.Worker {
+		var err error
+		if qs, err = queues.Select(cfg.WorkerQueues); err != nil {
+			return nil, fmt.Errorf("WORKER_QUEUES: %w", err)
+		}
 	}
 	d := &Deps{Config: cfg, Logger: logger, Metrics: metrics.New(), Queues: qs, Started: time.Now()}
 	opts := cfg.RedisOptions()
@@ -68,7 +78,7 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs
 		return nil, fmt.Errorf("connect to redis at %s: %w", opts.Addr, err)
 	}
 	if needs.Postgres {
-		err = retry(ctx, logger, "postgres", func(ctx context.Context) error {
+		err := retry(ctx, logger, "postgres", func(ctx context.Context) error {
 			pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
 			if err == nil {
 				d.DB = pool

@@ -3,22 +3,19 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/email"
 	"github.com/salonworks/jobs/internal/email/outbox"
-	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/queues"
-	taskemail "github.com/salonworks/jobs/tasks/email"
 )
 
 // Email is the emails queue's wiring.
 type Email struct {
-	Handlers map[string]asynq.Handler
+	// Sender handles email:send.
+	Sender *email.Sender
 	// Sweeper fails rows left in "sending" by a worker that died.
-	Sweeper *EmailSweeper
+	Sweeper *email.Sweeper
 }
 
 // devFrom is the sender when EMAIL_FROM is unset (EMAIL_PROVIDER=log).
@@ -57,57 +54,13 @@ func NewEmail(d *Deps) (*Email, error) {
 		provider = ses
 	}
 	store := outbox.New(d.DB)
-	h := &email.Handler{
+	h := &email.Sender{
 		Store: store, Provider: provider, Renderer: renderer,
 		Pauser: asynq.NewInspectorFromRedisClient(d.Redis), Queue: queues.Emails,
-		Metrics: m, Logger: d.Logger, Now: time.Now, From: from,
+		Metrics: m, Logger: d.Logger, From: from,
 	}
 	return &Email{
-		Handlers: map[string]asynq.Handler{taskemail.KindSend: h},
-		Sweeper:  &EmailSweeper{Store: store, Logger: d.Logger, Interval: time.Minute},
+		Sender:  h,
+		Sweeper: &email.Sweeper{Store: store, Logger: d.Logger},
 	}, nil
-}
-
-// EmailSweeper runs outbox.ExpireAllSending every Interval: an email whose
-// worker died mid-send is failed with "outcome unknown" (SES cannot be
-// asked whether it went) and logged, never resent blindly.
-type EmailSweeper struct {
-	Store    *outbox.Store
-	Logger   *slog.Logger
-	Interval time.Duration
-
-	stop, done chan struct{}
-}
-
-// Start implements Process.
-func (s *EmailSweeper) Start() error {
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(s.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), s.Interval)
-				expired, err := s.Store.ExpireAllSending(ctx, email.DefaultLease)
-				cancel()
-				if err != nil {
-					s.Logger.Error("email sweep failed", "err", err)
-				}
-				for _, m := range expired {
-					s.Logger.Error("email outcome unknown: worker gone mid-send; not resent", "email_id", m.ID, "to", redact.Email(m.To))
-				}
-			}
-		}
-	}()
-	return nil
-}
-
-// Shutdown implements Process.
-func (s *EmailSweeper) Shutdown() {
-	close(s.stop)
-	<-s.done
 }

@@ -4,28 +4,28 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/reports"
 	"github.com/salonworks/jobs/internal/storage"
 	"github.com/salonworks/jobs/internal/uploads"
-	taskreport "github.com/salonworks/jobs/tasks/report"
-	taskupload "github.com/salonworks/jobs/tasks/upload"
 )
 
 // Files is the wiring of the uploads and reports queues and the storage
 // they share.
 type Files struct {
-	Storage  storage.Storage
-	Handlers map[string]asynq.Handler
+	Storage storage.Storage
+	// Processor handles upload:process.
+	Processor *uploads.Processor
+	// Generator handles report:generate.
+	Generator *reports.Generator
 	// Routes serves the signed links of STORAGE=local at GET
 	// /files/{key...}; nothing for S3.
 	Routes func(*http.ServeMux)
 }
 
-// NewFiles opens the storage STORAGE chooses and builds upload:process and
-// report:generate on it.
+// NewFiles opens the storage STORAGE chooses and builds the handlers of
+// upload:process and report:generate on it.
 func NewFiles(d *Deps) (*Files, error) {
 	cfg := d.Config
 	store, err := storage.New(context.Background(), storage.Config{
@@ -37,12 +37,10 @@ func NewFiles(d *Deps) (*Files, error) {
 	}
 	client := asynq.NewClientFromRedisClient(d.Redis)
 	return &Files{
-		Storage: store,
-		Handlers: map[string]asynq.Handler{
-			taskupload.KindProcess:  &uploads.Processor{DB: d.DB, Storage: store, Now: time.Now},
-			taskreport.KindGenerate: &reports.Generator{DB: d.DB, Storage: store, Enqueue: client, Now: time.Now},
-		},
-		Routes: storage.Routes(store),
+		Storage:   store,
+		Processor: &uploads.Processor{DB: d.DB, Storage: store},
+		Generator: &reports.Generator{DB: d.DB, Storage: store, Enqueue: client},
+		Routes:    storage.Routes(store),
 	}, nil
 }
 

@@ -9,14 +9,19 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio"
-	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
-// SMS is the sms queue's wiring: handlers, the reconciler and webhooks.
+// SMS is the sms queue's wiring: the handlers of its kinds, the reconciler
+// and Twilio's webhooks.
 type SMS struct {
-	Handlers   map[string]asynq.Handler
+	// Sender handles sms:send.
+	Sender *sms.Sender
+	// Dispatcher handles the three sms:dispatch_* kinds.
+	Dispatcher *sms.Dispatcher
+	// Reconciler settles sends whose outcome was lost.
 	Reconciler *sms.Reconciler
-	Webhooks   *sms.Webhooks
+	// Webhooks serves Twilio's status and inbound callbacks.
+	Webhooks *sms.Webhooks
 }
 
 // NewSMS builds the SMS provider chosen by SMS_PROVIDER and everything that
@@ -39,7 +44,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		provider = sms.Twilio{C: c}
 		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
 	default:
-		provider = sms.LogProvider{Logger: d.Logger, Now: time.Now}
+		provider = sms.LogProvider{Logger: d.Logger}
 	}
 	limiter, err := sms.NewLimiter(d.Redis, sender, cfg.SMSRatePerSecond)
 	if err != nil {
@@ -47,26 +52,22 @@ func NewSMS(d *Deps) (*SMS, error) {
 	}
 	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
-		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 	}
 	rm, err := sms.NewReconcileMetrics(d.Metrics.Registry)
 	if err != nil {
 		return nil, err
 	}
-	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, Now: time.Now, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16}
 	return &SMS{
-		Handlers: map[string]asynq.Handler{
-			tasksms.KindSend:                  s,
-			tasksms.KindDispatchConfirmations: disp.Confirmations(),
-			tasksms.KindDispatchReviews:       disp.Reviews(),
-			tasksms.KindDispatchCampaigns:     disp.Campaigns(),
-		},
+		Sender:     s,
+		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
 			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{
-			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: time.Now,
+			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		},
 	}, nil
 }

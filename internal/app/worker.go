@@ -2,26 +2,50 @@ package app
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"time"
 
+	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/internal/httpapi"
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
-	"github.com/salonworks/jobs/scheduler"
 )
 
-// Process is one long-running part of a process (the worker, later the
-// scheduler and the admin) started and stopped together with the others.
-type Process interface {
-	Start() error
-	Shutdown()
+// Process is the lifecycle of every part Run starts: service.Service,
+// under the name this package has always used.
+type Process = service.Service
+
+// Worker runs `jobs worker`: the queue servers of WORKER_QUEUES with every
+// handler and their background services, the ingest bridge, and with
+// METRICS_EMF the backlog metrics written to emfOut (the log's writer),
+// until ctx ends.
+func Worker(ctx context.Context, cfg *config.Config, logger *slog.Logger, emfOut io.Writer) error {
+	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true, Worker: true})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	parts, _, err := WorkerParts(d)
+	if err != nil {
+		return err
+	}
+	if cfg.MetricsEMF {
+		p, err := NewEMF(d, emfOut)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, p)
+	}
+	return Run(ctx, d, parts...)
 }
 
 // Run serves health and metrics on HTTP_ADDR, starts parts, waits for ctx
 // to end (SIGTERM, SIGINT), then stops the parts in reverse order and the
 // HTTP server last, so probes answer during the drain.
-func Run(ctx context.Context, d *Deps, parts ...Process) error {
+func Run(ctx context.Context, d *Deps, parts ...service.Service) error {
 	mux := httpapi.NewMux(d.Health(), d.Metrics.Registry)
 	for _, add := range d.Routes {
 		add(mux)
@@ -74,7 +98,7 @@ func NewWorker(d *Deps, sms *SMS, mail *Email, files *Files) (*worker.Worker, er
 // WorkerParts returns what `jobs worker` runs: the queue servers, the SMS
 // reconciler when the sms queue is served, and the email sweeper when the
 // emails queue is.
-func WorkerParts(d *Deps) ([]Process, *SMS, error) {
+func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 	sms, err := NewSMS(d)
 	if err != nil {
 		return nil, nil, err
@@ -93,7 +117,7 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	parts := []Process{w}
+	parts := []service.Service{w}
 	for _, q := range d.Queues {
 		switch q.Name {
 		case queues.SMS:
@@ -119,14 +143,4 @@ func WorkerParts(d *Deps) ([]Process, *SMS, error) {
 		d.IngestAbandoned = bridge.Abandoned
 	}
 	return parts, sms, nil
-}
-
-// NewScheduler builds the leader-elected scheduler over entries.
-func NewScheduler(d *Deps, entries []scheduler.Entry) (*scheduler.Runner, error) {
-	return scheduler.New(scheduler.Config{
-		Entries:  entries,
-		Redis:    d.Redis,
-		Logger:   d.Logger,
-		Registry: d.Metrics.Registry,
-	})
 }

@@ -110,15 +110,15 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 	provider := crashingProvider{Provider: sms.Twilio{C: tw}, c: h.crash}
 	sender := &sms.Sender{
 		Store: h.store, DB: h.pool, Provider: provider, Limiter: crashingLimiter{RateLimiter: limiter, c: h.crash},
-		Enqueue: h.client, Quiet: text.DefaultQuietHours, Logger: h.logger, Now: time.Now,
+		Enqueue: h.client, Quiet: text.DefaultQuietHours, Logger: h.logger,
 	}
-	disp := &sms.Dispatcher{DB: h.pool, Store: h.store, Enqueue: h.client, Logger: h.logger, Now: time.Now, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: h.pool, Store: h.store, Enqueue: h.client, Logger: h.logger, EnqueueWorkers: 16}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, tasksms.KindSend, sender.Send)
+	worker.Handle(handlers, tasksms.KindDispatchCampaigns, disp.DispatchCampaigns)
 	h.worker, err = worker.New(worker.Config{
 		Redis: h.rdb.Client, Queues: []queues.Queue{queues.MustLookup(queues.SMS)},
-		Handlers: map[string]asynq.Handler{
-			tasksms.KindSend:              sender,
-			tasksms.KindDispatchCampaigns: disp.Campaigns(),
-		},
+		Handlers: handlers,
 		ShutdownTimeout: 2 * time.Second, Logger: h.logger, Metrics: metrics.New(),
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (c *Config) Admins() []AdminUser {
 
 // ValidateAdmin checks what `jobs admin` needs beyond Load: ADMIN_USERS
 // must be set outside development, as the dashboard can retry and delete
-// tasks. It returns an *Error.
+// tasks. LoadFor(CmdAdmin, …) applies the same rule. It returns an *Error.
 func ValidateAdmin(c *Config) error {
 	var ps problems
 	users, msgs := parseAdminUsers(c.AdminUsers)
@@ -56,9 +56,12 @@ func ValidateAdmin(c *Config) error {
 }
 
 func (l *loader) validateAdmin(c *Config) {
-	_, msgs := parseAdminUsers(c.AdminUsers)
+	users, msgs := parseAdminUsers(c.AdminUsers)
 	for _, m := range msgs {
 		l.add("ADMIN_USERS", m)
+	}
+	if len(users) == 0 && len(msgs) == 0 && !c.Development() && l.cmd.requires("ADMIN_USERS") {
+		l.add("ADMIN_USERS", fmt.Sprintf("required in %s for jobs admin (comma-separated name:role:bcrypt-hash)", deployedEnv(c)))
 	}
 	l.checkURL("PROMETHEUS_URL", c.PrometheusURL, false)
 }

@@ -1,8 +1,8 @@
 // Package config reads the daemon's configuration from the environment
-// (DESIGN.md, "Configuration"). Load parses and validates every variable
-// without connecting anywhere, and reports every problem at once; the
-// methods on Config turn it into the connection settings the other packages
-// need.
+// (docs/design.md, "Configuration"). LoadFor parses and validates the variables one subcommand uses (the
+// table in commands.go) without connecting anywhere, and reports every
+// problem at once; the methods on Config turn it into the connection
+// settings the other packages need.
 //
 // The struct tags follow github.com/kelseyhightower/envconfig (envconfig,
 // default, desc), plus a few of this package's own:
@@ -59,7 +59,7 @@ type Config struct {
 	PublicBaseURL   string        `envconfig:"PUBLIC_BASE_URL" required_when:"SMS_PROVIDER=twilio in production or staging" desc:"public http(s) origin of this service, for Twilio callbacks and email links"`
 
 	// SMS.
-	SMSProvider                string  `envconfig:"SMS_PROVIDER" dev_default:"log" required_when:"in production or staging" desc:"twilio or log (log only sends to the log)"`
+	SMSProvider                string  `envconfig:"SMS_PROVIDER" dev_default:"log" required_when:"jobs worker and jobs dev, in production or staging" desc:"twilio or log (log only sends to the log)"`
 	TwilioAPIBase              string  `envconfig:"TWILIO_API_BASE" default:"https://api.twilio.com" desc:"Twilio API origin (tests point it at a fake)"`
 	TwilioAccountSID           string  `envconfig:"TWILIO_ACCOUNT_SID" required_when:"SMS_PROVIDER=twilio" desc:"Twilio account SID (AC...)"`
 	TwilioAuthToken            string  `envconfig:"TWILIO_AUTH_TOKEN" secret:"value" required_when:"SMS_PROVIDER=twilio" desc:"Twilio auth token; also checks webhook signatures"`
@@ -70,13 +70,13 @@ type Config struct {
 	SMSQuietHoursTransactional bool    `envconfig:"SMS_QUIET_HOURS_TRANSACTIONAL" default:"false" desc:"also hold confirmations and other transactional SMS to the SMS_QUIET_HOURS window"`
 
 	// Email.
-	EmailProvider       string `envconfig:"EMAIL_PROVIDER" dev_default:"log" required_when:"in production or staging" desc:"ses or log (log only writes to the log)"`
+	EmailProvider       string `envconfig:"EMAIL_PROVIDER" dev_default:"log" required_when:"jobs worker and jobs dev, in production or staging" desc:"ses or log (log only writes to the log)"`
 	EmailFrom           string `envconfig:"EMAIL_FROM" required_when:"EMAIL_PROVIDER=ses" desc:"sender address, like Salon <no-reply@example.com>"`
 	SESEndpoint         string `envconfig:"SES_ENDPOINT" desc:"SES v2 endpoint override (emulator); region and credentials come from the AWS SDK"`
 	SESConfigurationSet string `envconfig:"SES_CONFIGURATION_SET" desc:"SES configuration set for delivery events"`
 
 	// Storage.
-	Storage         string `envconfig:"STORAGE" dev_default:"local" required_when:"in production or staging" desc:"s3 or local"`
+	Storage         string `envconfig:"STORAGE" dev_default:"local" required_when:"jobs worker and jobs dev, in production or staging" desc:"s3 or local"`
 	S3Bucket        string `envconfig:"S3_BUCKET" required_when:"STORAGE=s3" desc:"bucket for uploads and reports"`
 	S3Endpoint      string `envconfig:"S3_ENDPOINT" desc:"S3 endpoint override (fake or MinIO)"`
 	LocalStorageDir string `envconfig:"LOCAL_STORAGE_DIR" default:"./data/storage" desc:"directory for STORAGE=local"`
@@ -88,7 +88,7 @@ type Config struct {
 	// Admin.
 	AdminUsers        string `envconfig:"ADMIN_USERS" secret:"admin" required_when:"jobs admin in production or staging" desc:"comma-separated name:role:bcrypt-hash, role admin or viewer (write $$ for $ in compose files)"`
 	PrometheusURL     string `envconfig:"PROMETHEUS_URL" desc:"Prometheus the dashboard reads charts from"`
-	AllowLogProviders bool   `envconfig:"ALLOW_LOG_PROVIDERS" default:"false" desc:"allow SMS_PROVIDER=log, EMAIL_PROVIDER=log and STORAGE=local in production or staging"`
+	AllowLogProviders bool   `envconfig:"ALLOW_LOG_PROVIDERS" default:"false" desc:"let jobs worker use SMS_PROVIDER=log, EMAIL_PROVIDER=log and STORAGE=local in production or staging"`
 
 	// Metrics.
 	MetricsEMF bool `envconfig:"METRICS_EMF" default:"false" desc:"jobs worker also writes each queue's pending count and latency to the log once a minute in CloudWatch's embedded metric format (ECS scales the workers on it)"`

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"reflect"
@@ -33,6 +34,8 @@ type Var struct {
 	Secret bool
 	// Description says what the variable does.
 	Description string
+	// Commands lists the subcommands that read the variable.
+	Commands []string
 
 	index  int    // field index in Config
 	secret string // the secret tag: value, url or admin
@@ -40,8 +43,18 @@ type Var struct {
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// Describe returns every variable Config reads, in declaration order.
+// Describe returns every variable Config reads, in declaration order,
+// with the commands that read it.
 func Describe() []Var {
+	vars := describeFields()
+	for i := range vars {
+		vars[i].Commands = usedBy(vars[i].Name)
+	}
+	return vars
+}
+
+// describeFields reads Config's struct tags.
+func describeFields() []Var {
 	t := reflect.TypeFor[Config]()
 	vars := make([]Var, 0, t.NumField())
 	for i := range t.NumField() {
@@ -88,12 +101,15 @@ const usageTemplate = `jobs reads its configuration from these environment varia
 DEV DEFAULT applies when APP_ENV is development or test, and only when none of the
 variables in brackets is set. Empty values count as unset. Secrets never reach the logs.
 
-NAME	TYPE	DEFAULT	DEV DEFAULT	REQUIRED WHEN	DESCRIPTION
-{{range .}}{{with describe .Key}}{{.Name}}	{{.Type}}	{{or .Default "-"}}	{{devDefault .}}	{{or .Required "-"}}	{{.Description}}{{if .Secret}} [secret]{{end}}
+USED BY lists the commands that read the variable; the others ignore it.
+
+NAME	TYPE	DEFAULT	DEV DEFAULT	REQUIRED WHEN	USED BY	DESCRIPTION
+{{range .}}{{with describe .Key}}{{.Name}}	{{.Type}}	{{or .Default "-"}}	{{devDefault .}}	{{or .Required "-"}}	{{usedBy .}}	{{.Description}}{{if .Secret}} [secret]{{end}}
 {{end}}{{end}}`
 
 // Usage writes the table `jobs config` prints: every variable with its
-// type, defaults, when it is required and what it does.
+// type, defaults, when it is required, which commands read it and what it
+// does.
 func Usage(w io.Writer) error {
 	byName := map[string]Var{}
 	for _, v := range Describe() {
@@ -106,6 +122,12 @@ func Usage(w io.Writer) error {
 				return Var{}, fmt.Errorf("variable %s has no envconfig tag", name)
 			}
 			return v, nil
+		},
+		"usedBy": func(v Var) string {
+			if len(v.Commands) == len(commands) {
+				return "all"
+			}
+			return cmp.Or(strings.Join(v.Commands, ","), "-")
 		},
 		"devDefault": func(v Var) string {
 			switch {

@@ -13,13 +13,34 @@ import (
 
 // Load reads every variable through lookup (os.LookupEnv in production, a
 // map in tests), applies the defaults and the development defaults, and
-// validates the result. It never connects anywhere. On any problem it
-// returns a nil Config and one *Error naming every offending variable.
+// validates the result as a process that runs everything would need it:
+// the providers set, and real ones outside development. It never connects
+// anywhere. On any problem it returns a nil Config and one *Error naming
+// every offending variable.
 //
 // A variable set to the empty string counts as unset, as ECS and compose
 // files often pass empty values.
 func Load(lookup func(string) (string, bool)) (*Config, error) {
-	l := &loader{lookup: lookup, set: map[string]bool{}, failed: map[string]bool{}}
+	return load(everything, lookup)
+}
+
+// LoadFor is Load for one subcommand (Commands): only the variables it
+// uses are checked and required, so `jobs migrate` needs the database and
+// nothing else. The variables it does not use keep their defaults in the
+// Config but must not be relied on.
+func LoadFor(command string, lookup func(string) (string, bool)) (*Config, error) {
+	cmd, ok := CommandNamed(command)
+	if !ok {
+		return nil, fmt.Errorf("config: no command %q", command)
+	}
+	return load(cmd, lookup)
+}
+
+// everything is what Load checks: every variable, with the worker's rules.
+var everything = Command{Uses: allBut(), Requires: providerVars, Sends: true}
+
+func load(cmd Command, lookup func(string) (string, bool)) (*Config, error) {
+	l := &loader{cmd: cmd, lookup: lookup, set: map[string]bool{}, failed: map[string]bool{}}
 	c := &Config{}
 	l.read(c)
 	l.validate(c)
@@ -32,9 +53,18 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 // loader holds the state of one Load.
 type loader struct {
 	problems
+	cmd    Command
 	lookup func(string) (string, bool)
 	set    map[string]bool // variables given a non-empty value
 	failed map[string]bool // variables that did not parse: validate skips them
+}
+
+// add records a problem with a variable the command uses; the rules run
+// over every variable, and this is where a command's choice applies.
+func (l *loader) add(name, message string) {
+	if l.cmd.uses(name) {
+		l.problems.add(name, message)
+	}
 }
 
 // read fills c field by field, so that one bad value does not hide the

@@ -14,17 +14,18 @@ var (
 
 // checkProvider applies the rules shared by SMS_PROVIDER, EMAIL_PROVIDER
 // and STORAGE: one of a real and a local choice, required outside
-// development, and the local one refused there unless ALLOW_LOG_PROVIDERS.
+// development by the commands that require it, and the local one refused
+// there unless ALLOW_LOG_PROVIDERS in the commands that send.
 func (l *loader) checkProvider(c *Config, name, value, real, local, refusal string) {
 	deployed := !c.Development()
 	switch {
-	case value == "" && deployed:
+	case value == "" && deployed && l.cmd.requires(name):
 		l.add(name, fmt.Sprintf("required in %s (%s, or %s with ALLOW_LOG_PROVIDERS=true)", deployedEnv(c), real, local))
 	case value == "":
-		// Development defaults fill it; only a hand-built lookup gets here.
+		// Development defaults fill it, or this command can do without.
 	case value != real && value != local:
 		l.add(name, fmt.Sprintf("%q is not %s or %s", value, real, local))
-	case value == local && deployed && !c.AllowLogProviders:
+	case value == local && deployed && l.cmd.Sends && !c.AllowLogProviders:
 		l.add(name, fmt.Sprintf("%s is refused in %s unless ALLOW_LOG_PROVIDERS=true (%s)", local, deployedEnv(c), refusal))
 	}
 }

@@ -1,6 +1,7 @@
 package deploytest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,12 +45,17 @@ func described() map[string]config.Var {
 	return vars
 }
 
-// checkNames fails for every name neither config nor the allow-list knows.
-func checkNames(t *testing.T, where string, names []string) {
+// checkNames fails for every name neither config nor the allow-list knows,
+// and for every variable of config that command does not read: a service
+// gets only its own variables and secrets.
+func checkNames(t *testing.T, where, command string, names []string) {
 	t.Helper()
 	vars := described()
 	for _, n := range names {
-		if _, ok := vars[n]; ok {
+		if v, ok := vars[n]; ok {
+			if !slices.Contains(v.Commands, command) {
+				t.Errorf("%s sets %s, which jobs %s does not read (`jobs config`: used by %s)", where, n, command, strings.Join(v.Commands, ","))
+			}
 			continue
 		}
 		if _, ok := readByRuntime(n); ok {

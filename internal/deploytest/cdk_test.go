@@ -81,9 +81,10 @@ func cdkTasks(t *testing.T) map[string]cfnTaskDefinition {
 
 // TestCDKTaskDefinitionsMatchTheCode: every container's environment and
 // secrets, with the values CloudFormation fills in replaced by
-// placeholders, pass config.Load as production; every name is one the code
-// reads; secrets never sit in plain environment; stopTimeout is above
-// SHUTDOWN_TIMEOUT.
+// placeholders, pass config.LoadFor its command as production; every name
+// is one that command reads; secrets never sit in plain environment;
+// stopTimeout is above SHUTDOWN_TIMEOUT; the admin takes the Twilio
+// webhooks when the worker sends through Twilio.
 func TestCDKTaskDefinitionsMatchTheCode(t *testing.T) {
 	tasks := cdkTasks(t)
 	var names []string
@@ -121,12 +122,24 @@ func TestCDKTaskDefinitionsMatchTheCode(t *testing.T) {
 			}
 			env[s.Name] = placeholder(s.Name)
 		}
-		checkNames(t, where, set)
-		checkLoads(t, where, env, name == "admin")
+		checkNames(t, where, name, set)
+		checkLoads(t, where, env, name)
 		checkStop(t, where, env, time.Duration(c.StopTimeout)*time.Second)
 		if c.StopTimeout > 120 {
 			t.Errorf("%s: stopTimeout %d is over Fargate's 120 s", where, c.StopTimeout)
 		}
+	}
+	smsProvider := func(name string) string {
+		for _, e := range tasks[name].ContainerDefinitions[0].Environment {
+			if e.Name == "SMS_PROVIDER" {
+				v, _ := e.Value.(string)
+				return v
+			}
+		}
+		return ""
+	}
+	if smsProvider("worker") == "twilio" && smsProvider("admin") != "twilio" {
+		t.Error("CDK task admin: the worker sends through Twilio but admin does not serve its webhooks (SMS_PROVIDER=twilio)")
 	}
 	for _, name := range []string{"worker", "scheduler", "admin"} {
 		hc := tasks[name].ContainerDefinitions[0].HealthCheck

@@ -3,8 +3,9 @@
 // code:
 //
 //   - deploy/compose.yaml: the services, their commands, health checks and
-//     start order, and an environment that config.Load accepts as
-//     production, with only variables the code reads;
+//     start order, and for each an environment that config.LoadFor accepts
+//     as production for its command, with only variables that command
+//     reads;
 //   - the CDK app's synthesized template (deploy/cdk/test.sh synthesizes it
 //     and points JOBS_CDK_TEMPLATE at it; without it those tests skip): the
 //     same for every container, secrets only from Secrets Manager or SSM,

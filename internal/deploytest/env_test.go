@@ -32,12 +32,12 @@ func readRepoFile(t *testing.T, rel string) []byte {
 }
 
 // checkLoads runs the code's own validation over a container's
-// environment: every variable required in that environment (config's
-// required_when rules, evaluated by Load) must be there, and every value
-// must be one Load accepts. admin adds what `jobs admin` checks beyond
-// Load. The environment must be production or staging: development
-// defaults would hide a missing variable.
-func checkLoads(t *testing.T, where string, env map[string]string, admin bool) *config.Config {
+// environment, for the command it runs: every variable that command
+// requires in that environment (config's rules, evaluated by LoadFor)
+// must be there, and every value must be one LoadFor accepts. The
+// environment must be production or staging: development defaults would
+// hide a missing variable.
+func checkLoads(t *testing.T, where string, env map[string]string, command string) *config.Config {
 	t.Helper()
 	switch env["APP_ENV"] {
 	case config.EnvProduction, config.EnvStaging:
@@ -49,10 +49,7 @@ func checkLoads(t *testing.T, where string, env map[string]string, admin bool) *
 		v, ok := env[k]
 		return v, ok
 	}
-	cfg, err := config.Load(lookup)
-	if err == nil && admin {
-		err = config.ValidateAdmin(cfg)
-	}
+	cfg, err := config.LoadFor(command, lookup)
 	var cerr *config.Error
 	switch {
 	case errors.As(err, &cerr):

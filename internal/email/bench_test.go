@@ -7,7 +7,7 @@ package email
 
 import (
 	"context"
-	"encoding/json"
+
 	"flag"
 	"fmt"
 	"io"
@@ -31,9 +31,10 @@ var benchEmails = flag.Int("emails", 1000, "emails per round of BenchmarkEmailTh
 // BenchmarkEmailThroughput sends -emails notification emails through a
 // real worker (emails queue, concurrency 10) to the SES fake and to the
 // aws-ses-v2-local emulator, through the real SDK. "handler" is this
-// package's Handler (outbox row, suppression check, render, claim, send,
-// record); "plain-asynq" is a bare asynq handler that decodes the payload
-// and calls SES with a fixed message: the floor the handler's work adds to.
+// package's Sender (outbox row, suppression check, render, claim, send,
+// record); "plain-asynq" is a bare handler that calls SES with a fixed
+// message: the floor the Sender's work adds to. The worker decodes the
+// payload for both.
 func BenchmarkEmailThroughput(b *testing.B) {
 	for _, target := range []string{"fake", "emulator"} {
 		for _, mode := range []string{"plain-asynq", "handler"} {
@@ -51,24 +52,25 @@ func benchThroughput(b *testing.B, target, mode string) {
 	}
 	provider := newSES(b, endpoint, "")
 	f := newFixture(b, provider)
-	f.h.Now = time.Now
-	var h asynq.Handler = f.h
+	f.s.Clock = nil // the wall clock
+	send := f.s.Send
 	if mode == "plain-asynq" {
-		h = plainHandler(provider)
+		send = plainSend(provider)
 	}
 	var done atomic.Int64
-	counted := asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		err := h.ProcessTask(ctx, t)
+	r := testenv.NewRedis(b)
+	q, _ := queues.Lookup(queues.Emails)
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, taskemail.KindSend, func(ctx context.Context, t *asynq.Task, p *taskemail.SendPayload) error {
+		err := send(ctx, t, p)
 		if err == nil {
 			done.Add(1)
 		}
 		return err
 	})
-	r := testenv.NewRedis(b)
-	q, _ := queues.Lookup(queues.Emails)
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: []queues.Queue{q},
-		Handlers: map[string]asynq.Handler{taskemail.KindSend: counted}, ShutdownTimeout: 5 * time.Second,
+		Handlers: handlers, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})
 	if err != nil {
@@ -115,18 +117,14 @@ func benchThroughput(b *testing.B, target, mode string) {
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "emails/s")
 }
 
-// plainHandler is the baseline: decode, then one SES call with a fixed
-// message; no outbox, no rendering.
-func plainHandler(p Provider) asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		var pl taskemail.SendPayload
-		if err := json.Unmarshal(t.Payload(), &pl); err != nil {
-			return err
-		}
+// plainSend is the baseline: one SES call with a fixed message for the
+// payload the worker decoded; no outbox, no rendering.
+func plainSend(p Provider) worker.HandlerFunc[taskemail.SendPayload] {
+	return func(ctx context.Context, _ *asynq.Task, pl *taskemail.SendPayload) error {
 		_, err := p.Send(ctx, Message{From: testFrom, To: pl.To, Template: pl.Template,
 			Subject: "Your appointment moved", HTML: "<p>Your appointment on Friday moved to 10:30.</p>", Text: "Your appointment on Friday moved to 10:30."})
 		return err
-	})
+	}
 }
 
 func must[T any](v T, err error) T {

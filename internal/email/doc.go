@@ -1,12 +1,16 @@
-// Package email is the emails queue's work: the email:send handler, the
-// templates it renders, and the providers it sends through (SES v2, or the
-// log for development).
+// Package email is the emails queue's work: Sender.Send, the handler of
+// email:send; the Sweeper, a service of the worker that fails sends lost
+// with their worker; the rendering of the templates (subpackage
+// templates); and the providers it sends through (SES v2, or the log for
+// development). The outbox store and suppression list are the subpackage
+// outbox; seslocal runs an SES emulator for tests. The payload and kind
+// are in tasks/email. internal/sms is laid out the same way.
 //
 // # One email, sent at most once
 //
 // Each email:send task names a logical email by its idempotency key: the
 // producer's, or one derived from template, recipient and data
-// (IdempotencyKey). The handler stores one outbox row per key
+// (IdempotencyKey). The Sender stores one outbox row per key
 // (internal/email/outbox), then:
 //
 //  1. a row already sent or skipped is done: the task succeeds and nothing

@@ -41,7 +41,7 @@ func TestSendThroughEmulator(t *testing.T) {
 	}
 	for i, p := range payloads {
 		t.Run(p.Template, func(t *testing.T) {
-			want, err := f.h.Renderer.Render(p.Template, p.Data)
+			want, err := f.s.Renderer.Render(p.Template, p.Data)
 			if err != nil {
 				t.Fatal(err)
 			}

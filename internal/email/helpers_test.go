@@ -18,8 +18,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/email/outbox"
 	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/internal/worker"
 	taskemail "github.com/salonworks/jobs/tasks/email"
 )
 
@@ -45,11 +47,11 @@ func newSES(t testing.TB, endpoint, configSet string) *SES {
 	return p
 }
 
-// fixture is one test's outbox and a handler on it.
+// fixture is one test's outbox and a sender on it.
 type fixture struct {
 	store   *outbox.Store
 	pg      *testenv.Postgres
-	h       *Handler
+	s       *Sender
 	pauser  *fakePauser
 	logs    *syncBuffer
 	metrics *Metrics
@@ -67,10 +69,10 @@ func newFixture(t testing.TB, p Provider) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{store: outbox.New(pg.Pool), pg: pg, pauser: &fakePauser{}, logs: &syncBuffer{}, metrics: m}
-	f.h = &Handler{
+	f.s = &Sender{
 		Store: f.store, Provider: p, Renderer: r, Pauser: f.pauser, Metrics: m,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		Now:    func() time.Time { return t0 }, From: testFrom, ThrottleDelay: time.Second,
+		Clock:  clock.Fixed(t0), From: testFrom, ThrottleDelay: time.Second,
 	}
 	return f
 }
@@ -82,7 +84,7 @@ func (f *fixture) run(t testing.TB, p taskemail.SendPayload) error {
 	if err != nil {
 		t.Fatalf("NewSendTask() = %v", err)
 	}
-	return f.h.ProcessTask(context.Background(), task)
+	return handler(f.s).ProcessTask(context.Background(), task)
 }
 
 // row returns the outbox row of p.
@@ -229,7 +231,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var _ asynq.Handler = (*Handler)(nil)
+// handler is s as the worker registers it: worker.Handle decodes and
+// validates the payload, then Send runs.
+func handler(s *Sender) asynq.Handler {
+	h := worker.NewHandlers()
+	worker.Handle(h, taskemail.KindSend, s.Send)
+	fn, _ := h.Lookup(taskemail.KindSend)
+	return fn
+}
 
 // rawTask is an email:send task with any payload, valid or not.
 func rawTask(payload string) *asynq.Task {

@@ -10,9 +10,11 @@ import (
 type Metrics struct {
 	// Sends counts what became of each email:send attempt, by provider,
 	// outcome and the provider's error code ("" when none):
-	// sent, duplicate (already final: nothing sent), suppressed, invalid,
-	// in_flight, and the classes of a failed send (rate_limited,
-	// paused, rejected, not_sent, unknown).
+	// sent, duplicate (already final: nothing sent), suppressed, invalid
+	// (refused by the outbox or unrenderable), in_flight, and the classes
+	// of a failed send (rate_limited, paused, rejected, not_sent,
+	// unknown). A payload the worker's decoder refuses never reaches the
+	// Sender: the worker's task metrics count it, archived.
 	Sends *prometheus.CounterVec
 	// SendingPaused counts the provider's answers that it sends nothing
 	// (SendingPausedException, AccountSuspendedException), by code. Each

@@ -27,12 +27,12 @@ func record(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // sent records the provider's acceptance. A row that cannot be recorded as
 // sent is left in sending, so that no later attempt sends it again.
-func (h *Handler) sent(ctx context.Context, m outbox.Message, providerID string) error {
-	h.count("sent", "")
+func (s *Sender) sent(ctx context.Context, m outbox.Message, providerID string) error {
+	s.count("sent", "")
 	var err error
 	for i := range 3 {
 		rctx, cancel := record(ctx)
-		err = h.Store.MarkSent(rctx, m.ID, providerID, h.now())
+		err = s.Store.MarkSent(rctx, m.ID, providerID, s.Clock.Now())
 		cancel()
 		if err == nil || errors.Is(err, outbox.ErrTransition) {
 			break
@@ -47,36 +47,36 @@ func (h *Handler) sent(ctx context.Context, m outbox.Message, providerID string)
 
 // failed records what the provider's error means for the row, and returns
 // what it means for the task.
-func (h *Handler) failed(ctx context.Context, m outbox.Message, sendErr error) error {
+func (s *Sender) failed(ctx context.Context, m outbox.Message, sendErr error) error {
 	class, code := ClassOf(sendErr)
-	h.count(class.String(), code)
-	err := masked{sendErr}
+	s.count(class.String(), code)
+	err := redact.Error(sendErr)
 	rctx, cancel := record(ctx)
 	defer cancel()
 	var rerr error
 	switch class {
 	case ClassRateLimited:
-		rerr = h.Store.Postpone(rctx, m.ID, err.Error())
+		rerr = s.Store.Postpone(rctx, m.ID, err.Error())
 		if rerr == nil {
-			return taskerr.RateLimited(h.throttleDelay(), err)
+			return taskerr.RateLimited(s.throttleDelay(), err)
 		}
 	case ClassPaused:
-		rerr = h.Store.Postpone(rctx, m.ID, err.Error())
-		h.pause(ctx, m, code)
+		rerr = s.Store.Postpone(rctx, m.ID, err.Error())
+		s.pause(ctx, m, code)
 		if rerr == nil {
-			return taskerr.RateLimited(or(h.PausedDelay, DefaultPausedDelay), err)
+			return taskerr.RateLimited(or(s.PausedDelay, DefaultPausedDelay), err)
 		}
 	case ClassRejected:
-		rerr = h.Store.MarkFailed(rctx, m.ID, err.Error())
+		rerr = s.Store.MarkFailed(rctx, m.ID, err.Error())
 		if rerr == nil {
-			return taskerr.Permanent(fmt.Sprintf("%s refused email %d (%s)", h.Provider.Name(), m.ID, code), err)
+			return taskerr.Permanent(fmt.Sprintf("%s refused email %d (%s)", s.Provider.Name(), m.ID, code), err)
 		}
 	case ClassNotSent:
-		return h.release(ctx, m, err)
+		return s.release(ctx, m, err)
 	default:
-		rerr = h.Store.MarkUnknown(rctx, m.ID, err)
-		h.logger().ErrorContext(ctx, "email outcome unknown: marked failed and not resent; check with the recipient or the provider before resending by hand",
-			"email_id", m.ID, "template", m.Template, "to", redact.Email(m.To), "provider", h.Provider.Name(), "error", err.Error())
+		rerr = s.Store.MarkUnknown(rctx, m.ID, err)
+		s.logger().ErrorContext(ctx, "email outcome unknown: marked failed and not resent; check with the recipient or the provider before resending by hand",
+			"email_id", m.ID, "template", m.Template, "to", redact.Email(m.To), "provider", s.Provider.Name(), "error", err.Error())
 		if rerr == nil {
 			return taskerr.Permanent(fmt.Sprintf("outcome of email %d unknown; marked failed, not resent", m.ID), err)
 		}
@@ -86,10 +86,10 @@ func (h *Handler) failed(ctx context.Context, m outbox.Message, sendErr error) e
 
 // release puts a row the provider certainly did not take back to pending,
 // and returns cause for an ordinary retry.
-func (h *Handler) release(ctx context.Context, m outbox.Message, cause error) error {
+func (s *Sender) release(ctx context.Context, m outbox.Message, cause error) error {
 	rctx, cancel := record(ctx)
 	defer cancel()
-	if err := h.Store.Release(rctx, m.ID, cause.Error()); err != nil {
+	if err := s.Store.Release(rctx, m.ID, cause.Error()); err != nil {
 		return errors.Join(fmt.Errorf("send email %d: %w", m.ID, cause), fmt.Errorf("release email %d: %w", m.ID, err))
 	}
 	return fmt.Errorf("send email %d: %w", m.ID, cause)
@@ -100,8 +100,8 @@ func (h *Handler) release(ctx context.Context, m outbox.Message, cause error) er
 // lease is waited for. An older one that never reached the provider is
 // put back and sent now; one handed to the provider is failed as unknown,
 // never resent.
-func (h *Handler) inFlight(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
-	expiry, remaining, err := h.Store.ExpireSending(ctx, m.ID, or(h.Lease, DefaultLease))
+func (s *Sender) inFlight(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
+	expiry, remaining, err := s.Store.ExpireSending(ctx, m.ID, or(s.Lease, DefaultLease))
 	switch {
 	case errors.Is(err, outbox.ErrTransition):
 		// The other attempt finished meanwhile; look again.
@@ -111,69 +111,62 @@ func (h *Handler) inFlight(ctx context.Context, p taskemail.SendPayload, m outbo
 	case expiry == outbox.ExpiryReleased:
 		// Its worker died before calling the provider: nothing left, so
 		// this attempt sends it.
-		m, err := h.Store.Get(ctx, m.ID)
+		m, err := s.Store.Get(ctx, m.ID)
 		if err != nil {
 			return fmt.Errorf("email %d: %w", m.ID, err)
 		}
 		if m.Status == outbox.StatusSending {
 			return taskerr.RateLimited(time.Second, fmt.Errorf("email %d was claimed again meanwhile", m.ID))
 		}
-		return h.process(ctx, p, m)
+		return s.process(ctx, p, m)
 	case expiry == outbox.ExpiryFailed:
-		h.count("unknown", "lost")
-		h.logger().ErrorContext(ctx, "email outcome unknown: its worker was lost after handing it to the provider; marked failed and not resent",
+		s.count("unknown", "lost")
+		s.logger().ErrorContext(ctx, "email outcome unknown: its worker was lost after handing it to the provider; marked failed and not resent",
 			"email_id", m.ID, "template", m.Template, "to", redact.Email(m.To))
 		return taskerr.Permanent(fmt.Sprintf("email %d was handed to the provider by an attempt that never finished; outcome unknown, not resent", m.ID), nil)
 	}
-	h.count("in_flight", "")
+	s.count("in_flight", "")
 	return taskerr.RateLimited(remaining+time.Second, fmt.Errorf("email %d is being sent by another attempt", m.ID))
 }
 
 // pause stops the emails queue after the provider said it sends nothing,
 // so that the backlog waits instead of burning every email's retries.
-func (h *Handler) pause(ctx context.Context, m outbox.Message, code string) {
-	if h.Metrics != nil {
-		h.Metrics.SendingPaused.WithLabelValues(code).Inc()
+func (s *Sender) pause(ctx context.Context, m outbox.Message, code string) {
+	if s.Metrics != nil {
+		s.Metrics.SendingPaused.WithLabelValues(code).Inc()
 	}
-	queue := or(h.Queue, queues.Emails)
+	queue := or(s.Queue, queues.Emails)
 	err := errors.New("no pauser configured")
-	if h.Pauser != nil {
-		err = h.Pauser.PauseQueue(queue)
+	if s.Pauser != nil {
+		err = s.Pauser.PauseQueue(queue)
 	}
-	attrs := []any{"provider", h.Provider.Name(), "code", code, "queue", queue, "email_id", m.ID}
+	attrs := []any{"provider", s.Provider.Name(), "code", code, "queue", queue, "email_id", m.ID}
 	switch {
 	case err == nil:
-		h.logger().ErrorContext(ctx, "email provider sends nothing ("+code+"): queue paused; fix the account, then resume the queue on /admin/queues", attrs...)
+		s.logger().ErrorContext(ctx, "email provider sends nothing ("+code+"): queue paused; fix the account, then resume the queue on /admin/queues", attrs...)
 	case strings.Contains(err.Error(), "already paused"):
 		// Another attempt paused it and said so.
 	default:
-		h.logger().ErrorContext(ctx, "email provider sends nothing ("+code+") and the queue could not be paused", append(attrs, "error", err.Error())...)
+		s.logger().ErrorContext(ctx, "email provider sends nothing ("+code+") and the queue could not be paused", append(attrs, "error", err.Error())...)
 	}
 }
 
-func (h *Handler) count(outcome, code string) {
-	if h.Metrics != nil {
-		h.Metrics.Sends.WithLabelValues(h.Provider.Name(), outcome, code).Inc()
+func (s *Sender) count(outcome, code string) {
+	if s.Metrics != nil {
+		s.Metrics.Sends.WithLabelValues(s.Provider.Name(), outcome, code).Inc()
 	}
 }
 
-func (h *Handler) throttleDelay() time.Duration {
-	d := or(h.ThrottleDelay, DefaultThrottleDelay)
+func (s *Sender) throttleDelay() time.Duration {
+	d := or(s.ThrottleDelay, DefaultThrottleDelay)
 	return d + rand.N(d+1)
 }
 
-func (h *Handler) now() time.Time {
-	if h.Now == nil {
-		return time.Now()
-	}
-	return h.Now()
-}
-
-func (h *Handler) logger() *slog.Logger {
-	if h.Logger == nil {
+func (s *Sender) logger() *slog.Logger {
+	if s.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	return h.Logger
+	return s.Logger
 }
 
 // or returns v, or def when v is the zero value.

@@ -204,7 +204,7 @@ func TestSESNetworkErrors(t *testing.T) {
 			defer cancel()
 			p := welcome("net")
 			task, _ := taskemail.NewSendTask(p)
-			checkTaskError(t, f.h.ProcessTask(ctx, task), tt.wantTask)
+			checkTaskError(t, handler(f.s).ProcessTask(ctx, task), tt.wantTask)
 			if m := f.row(t, p); m.Status != tt.wantStatus || m.Attempts != 1 {
 				t.Errorf("row = %s, %d attempts; want %s, 1", m.Status, m.Attempts, tt.wantStatus)
 			}

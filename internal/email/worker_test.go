@@ -26,14 +26,16 @@ func TestWorkerKeepsRetriesAndPausesTheQueue(t *testing.T) {
 	ses := newFakeSES(t)
 	f := newFixture(t, newSES(t, ses.srv.URL, ""))
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
-	f.h.Pauser = insp
+	f.s.Pauser = insp
 	q, ok := queues.Lookup(queues.Emails)
 	if !ok {
 		t.Fatal("no emails queue")
 	}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, taskemail.KindSend, f.s.Send)
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: []queues.Queue{q},
-		Handlers:        map[string]asynq.Handler{taskemail.KindSend: f.h},
+		Handlers:        handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})

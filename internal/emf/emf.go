@@ -26,18 +26,19 @@ package emf
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/service"
 )
 
 // Metric and dimension names: the CDK app's scaling policy and alarms refer
@@ -82,19 +83,18 @@ type Config struct {
 	Interval time.Duration
 	// Namespace overrides DefaultNamespace.
 	Namespace string
-	// Now returns the lines' timestamp; time.Now when nil.
-	Now func() time.Time
+	// Clock stamps the lines; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Publisher writes the queues' backlog as EMF lines, every Interval from
-// Start until Shutdown. It has app.Process's Start and Shutdown.
+// Start until Shutdown.
 type Publisher struct {
-	cfg     Config
-	stop    chan struct{}
-	done    chan struct{}
-	started atomic.Bool
-	once    sync.Once
+	cfg  Config
+	loop *service.Loop
 }
+
+var _ service.Service = (*Publisher)(nil)
 
 // New checks cfg and returns a Publisher; nothing runs until Start.
 func New(cfg Config) (*Publisher, error) {
@@ -123,53 +123,42 @@ func New(cfg Config) (*Publisher, error) {
 	if cfg.Namespace == "" {
 		cfg.Namespace = DefaultNamespace
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	p := &Publisher{cfg: cfg}
+	p.loop = &service.Loop{
+		Name:     "emf",
+		Interval: cfg.Interval,
+		// At once, so a new task reports within seconds.
+		Immediate: true,
+		Run: func(context.Context) error {
+			// A failed publication is a warning: the next one is an
+			// Interval away and carries the same figures.
+			if err := p.Publish(); err != nil {
+				p.cfg.Logger.Warn("publish queue metrics (EMF)", "err", err)
+			}
+			return nil
+		},
 	}
-	return &Publisher{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return p, nil
 }
 
-// Start publishes at once, so a new task reports within seconds, then
-// every Interval in the background.
+// Start publishes at once, then every Interval in the background.
 func (p *Publisher) Start() error {
-	if !p.started.CompareAndSwap(false, true) {
-		return errors.New("emf: publisher already started")
+	if err := p.loop.Start(); err != nil {
+		return fmt.Errorf("emf: %w", err)
 	}
-	go p.loop()
 	return nil
 }
 
-func (p *Publisher) loop() {
-	defer close(p.done)
-	t := time.NewTicker(p.cfg.Interval)
-	defer t.Stop()
-	for {
-		if err := p.Publish(); err != nil {
-			p.cfg.Logger.Warn("publish queue metrics (EMF)", "err", err)
-		}
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// Shutdown stops the publications and waits for the one under way.
-func (p *Publisher) Shutdown() {
-	if !p.started.Load() {
-		return
-	}
-	p.once.Do(func() { close(p.stop) })
-	<-p.done
-}
+// Shutdown stops the publications and waits for the one under way. It
+// returns at once when the publisher is not running.
+func (p *Publisher) Shutdown() { p.loop.Shutdown() }
 
 // Publish reads every queue once and writes its lines in one Write. A
 // queue that cannot be read is left out and reported in the error, and so
 // is the total line then: a total missing a queue would understate the
 // backlog.
 func (p *Publisher) Publish() error {
-	ts := p.cfg.Now().UnixMilli()
+	ts := p.cfg.Clock.Now().UnixMilli()
 	var buf bytes.Buffer
 	var errs []error
 	total := 0

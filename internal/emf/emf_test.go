@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/emf"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/queues"
@@ -130,18 +131,12 @@ func TestStartPublishesUntilShutdown(t *testing.T) {
 	insp := asynq.NewInspector(r.ConnOpt())
 	t.Cleanup(func() { insp.Close() })
 	var out syncBuffer
-	p := newPublisher(t, emf.Config{Inspector: insp, Writer: &out, Interval: 20 * time.Millisecond, Now: time.Now})
+	p := newPublisher(t, emf.Config{Inspector: insp, Writer: &out, Interval: 20 * time.Millisecond, Clock: time.Now})
 	if err := p.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for totals(t, out.String()) < 3 {
-		if time.Now().After(deadline) {
-			p.Shutdown()
-			t.Fatalf("fewer than 3 publications within 10 s:\n%s", out.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	t.Cleanup(p.Shutdown)
+	testenv.WaitFor(t, 10*time.Second, "3 publications", func() bool { return totals(t, out.String()) >= 3 })
 	p.Shutdown()
 	n := totals(t, out.String())
 	time.Sleep(60 * time.Millisecond)
@@ -177,8 +172,8 @@ func newPublisher(t *testing.T, cfg emf.Config) *emf.Publisher {
 	if cfg.Environment == "" {
 		cfg.Environment = "production"
 	}
-	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return fixedNow }
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Fixed(fixedNow)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	p, err := emf.New(cfg)

@@ -6,12 +6,29 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/salonworks/jobs/internal/clock"
 )
 
-// Health answers the three probes. Nil checks are left out of the answer.
+// Check states, as the platform's monitors read them.
+const (
+	StatusOK    = "ok"
+	StatusError = "error"
+)
+
+// Health answers the three probes in the platform's shape (docs/design.md,
+// "Health"):
+//
+//	{"status":"ok","checks":{"database":{"status":"ok","latency":3},…},"version":"1.2.3","uptime":3600}
+//
+// Latencies are whole milliseconds, the uptime whole seconds. A failing
+// check has "status":"error" and a short "error"; then the whole answer
+// has "status":"error" and HTTP 503. Nil checks are left out.
 type Health struct {
 	// Database pings Postgres.
 	Database func(ctx context.Context) error
@@ -20,8 +37,9 @@ type Health struct {
 	// Pending counts pending tasks across the served queues.
 	Pending func(ctx context.Context) (int, error)
 	// IngestLag counts the jobs:ingest entries not yet delivered to the
-	// ingest consumer group; nil when the process runs no bridge. It is
-	// informational: a lag does not make the process unready.
+	// ingest consumer group; nil when the process runs no bridge. Only an
+	// error reading it fails the check: a lag does not make the process
+	// unready.
 	IngestLag func(ctx context.Context) (int64, error)
 	// IngestAbandoned names the consumer groups left behind on jobs:ingest
 	// (another name, silent, holding entries back from trimming); shown
@@ -36,12 +54,15 @@ type Health struct {
 	Started time.Time
 	// Timeout bounds each check; default 2 s.
 	Timeout time.Duration
+	// Clock is the time source of the uptime; nil is the wall clock.
+	Clock clock.Clock
 }
 
-// CheckResult is one dependency's state in /health/ready.
-type CheckResult struct {
+// Check is one dependency's state. Latency (pings) and PendingJobs or Lag
+// (counts) are present only where they apply, and only when it succeeded.
+type Check struct {
 	Status      string `json:"status"`
-	Latency     string `json:"latency,omitempty"`
+	Latency     *int64 `json:"latency,omitempty"`
 	PendingJobs *int   `json:"pendingJobs,omitempty"`
 	Lag         *int64 `json:"lag,omitempty"`
 	// AbandonedGroups are ingest consumer groups left behind; they pin the
@@ -50,18 +71,21 @@ type CheckResult struct {
 	Error           string   `json:"error,omitempty"`
 }
 
-// Report is the body of /health/ready and /health/startup.
+// Report is the body of every probe; /health/live has no checks.
 type Report struct {
-	Status  string                 `json:"status"`
-	Checks  map[string]CheckResult `json:"checks"`
-	Version string                 `json:"version"`
-	Uptime  string                 `json:"uptime"`
+	Status  string           `json:"status"`
+	Checks  map[string]Check `json:"checks,omitempty"`
+	Version string           `json:"version"`
+	// Uptime is in whole seconds.
+	Uptime int64 `json:"uptime"`
 }
 
 // Routes registers /health/live, /health/ready and /health/startup.
 func (h *Health) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /health/live", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": h.Version})
+		// Alive as long as it answers: the container's HEALTHCHECK must not
+		// restart a process for a dependency's outage.
+		writeJSON(w, http.StatusOK, h.report(false))
 	})
 	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) {
 		rep := h.Ready(r.Context())
@@ -74,7 +98,7 @@ func (h *Health) Routes(mux *http.ServeMux) {
 }
 
 func statusCode(rep Report) int {
-	if rep.Status != "ok" {
+	if rep.Status != StatusOK {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusOK
@@ -88,88 +112,108 @@ func (h *Health) Ready(ctx context.Context) Report {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	rep := h.report()
+	rep := h.report(true)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	set := func(name string, res CheckResult) {
-		mu.Lock()
-		defer mu.Unlock()
-		rep.Checks[name] = res
-		if res.Status != "up" {
-			rep.Status = "error"
-		}
+	run := func(name string, check func() Check) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := check()
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Checks[name] = res
+			if res.Status != StatusOK {
+				rep.Status = StatusError
+			}
+		}()
 	}
 	ping := func(name string, f func(context.Context) error) {
 		if f == nil {
 			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		run(name, func() Check {
 			start := time.Now()
-			err := f(ctx)
-			res := CheckResult{Status: "up", Latency: time.Since(start).Round(time.Microsecond).String()}
-			if err != nil {
-				res.Status, res.Error = "down", err.Error()
+			if err := f(ctx); err != nil {
+				return failed(ctx, err)
 			}
-			set(name, res)
-		}()
+			ms := time.Since(start).Milliseconds()
+			return Check{Status: StatusOK, Latency: &ms}
+		})
 	}
 	ping("database", h.Database)
 	ping("redis", h.Redis)
 	if h.Pending != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		run("queue", func() Check {
 			n, err := h.Pending(ctx)
-			res := CheckResult{Status: "up", PendingJobs: &n}
 			if err != nil {
-				res = CheckResult{Status: "down", Error: err.Error()}
+				return failed(ctx, err)
 			}
-			set("queue", res)
-		}()
+			return Check{Status: StatusOK, PendingJobs: &n}
+		})
 	}
 	if h.IngestLag != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		run("ingest", func() Check {
 			n, err := h.IngestLag(ctx)
-			res := CheckResult{Status: "up", Lag: &n}
 			if err != nil {
-				res = CheckResult{Status: "down", Error: err.Error()}
-			} else if h.IngestAbandoned != nil {
-				if names, aerr := h.IngestAbandoned(ctx); aerr == nil {
-					res.AbandonedGroups = names
+				return failed(ctx, err)
+			}
+			c := Check{Status: StatusOK, Lag: &n}
+			if h.IngestAbandoned != nil {
+				if names, err := h.IngestAbandoned(ctx); err == nil {
+					c.AbandonedGroups = names
 				}
 			}
-			set("ingest", res)
-		}()
+			return c
+		})
 	}
 	wg.Wait()
 	return rep
 }
 
 func (h *Health) started(ctx context.Context) Report {
-	rep := h.report()
+	rep := h.report(true)
 	if h.Startup == nil {
 		return rep
 	}
-	res := CheckResult{Status: "up"}
+	res := Check{Status: StatusOK}
 	if err := h.Startup(ctx); err != nil {
-		res = CheckResult{Status: "down", Error: err.Error()}
-		rep.Status = "error"
+		// Our own message (migrations pending): whole, it says what to do.
+		res = Check{Status: StatusError, Error: err.Error()}
+		rep.Status = StatusError
 	}
 	rep.Checks["startup"] = res
 	return rep
 }
 
-func (h *Health) report() Report {
-	return Report{
-		Status:  "ok",
-		Checks:  map[string]CheckResult{},
+func (h *Health) report(checks bool) Report {
+	rep := Report{
+		Status:  StatusOK,
 		Version: h.Version,
-		Uptime:  time.Since(h.Started).Round(time.Second).String(),
+		Uptime:  int64(h.Clock.Now().Sub(h.Started) / time.Second),
 	}
+	if checks {
+		rep.Checks = map[string]Check{}
+	}
+	return rep
+}
+
+// failed returns a failing check with a short reason: "timeout", or the
+// innermost part of a driver's error ("connection refused"), which is what
+// a monitor shows and which leaves out addresses and user names.
+func failed(ctx context.Context, err error) Check {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
+		msg = "timeout"
+	case strings.Contains(msg, ": "):
+		msg = msg[strings.LastIndex(msg, ": ")+2:]
+	}
+	const max = 120
+	if len(msg) > max {
+		msg = msg[:max]
+	}
+	return Check{Status: StatusError, Error: msg}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -16,7 +16,7 @@ func TestReadyShowsAbandonedIngestGroups(t *testing.T) {
 	}
 	rep := h.Ready(context.Background())
 	got := rep.Checks["ingest"]
-	if rep.Status != "ok" || got.Status != "up" || !slices.Equal(got.AbandonedGroups, []string{"old-workers"}) || got.Lag == nil || *got.Lag != 3 {
-		t.Errorf("Ready() = %s, ingest %+v; want ok, up, lag 3, abandoned [old-workers]", rep.Status, got)
+	if rep.Status != StatusOK || got.Status != StatusOK || !slices.Equal(got.AbandonedGroups, []string{"old-workers"}) || got.Lag == nil || *got.Lag != 3 {
+		t.Errorf("Ready() = %s, ingest %+v; want ok, ok, lag 3, abandoned [old-workers]", rep.Status, got)
 	}
 }

@@ -10,14 +10,17 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/service"
 )
 
 // batchTimeout bounds the processing of one batch. It stays well under
 // DefaultClaimIdle so a live bridge's entries are not claimed from it.
 const batchTimeout = 30 * time.Second
 
-// Bridge moves entries from the jobs:ingest stream into asynq queues. It
-// implements app.Process: Start, then Shutdown.
+// Bridge moves entries from the jobs:ingest stream into asynq queues. It is
+// three parts under one Start and Shutdown: the reader, which blocks on
+// XREADGROUP and so runs on its own, and two periodic passes, claiming idle
+// entries (with pruning idle consumers) and trimming the stream.
 type Bridge struct {
 	cfg     Config
 	rdb     redis.UniversalClient
@@ -25,12 +28,16 @@ type Bridge struct {
 	closeFn func() error
 	metrics *instruments
 
-	cancel   context.CancelFunc
-	done     chan struct{}
+	claimer, trimmer *service.Loop
+
+	cancel   context.CancelFunc // stops the reader
+	done     chan struct{}      // closed when the reader has returned
 	once     sync.Once
 	inflight chan struct{} // one token per batch being processed
 	batches  sync.WaitGroup
 }
+
+var _ service.Service = (*Bridge)(nil)
 
 // New checks cfg and registers the metrics; nothing runs until Start.
 func New(cfg Config) (*Bridge, error) {
@@ -39,6 +46,17 @@ func New(cfg Config) (*Bridge, error) {
 		return nil, err
 	}
 	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches)}
+	b.claimer = &service.Loop{
+		Name:     "ingest claim",
+		Interval: cfg.ClaimInterval,
+		// At once: a predecessor may have died holding entries.
+		Immediate: true,
+		// A pass over a large backlog of idle entries takes what it takes;
+		// a cut one leaves the rest to the next pass.
+		Timeout: max(cfg.ClaimIdle, batchTimeout),
+		Run:     b.claimPass,
+	}
+	b.trimmer = &service.Loop{Name: "ingest trim", Interval: cfg.TrimInterval, Timeout: batchTimeout, Run: b.trimPass}
 	b.metrics, err = newInstruments(b)
 	if err != nil {
 		return nil, err
@@ -67,6 +85,12 @@ func (b *Bridge) Start() error {
 	b.cancel = stop
 	b.done = make(chan struct{})
 	go b.run(runCtx)
+	for _, l := range []*service.Loop{b.claimer, b.trimmer} {
+		if err := l.Start(); err != nil {
+			b.Shutdown()
+			return fmt.Errorf("ingest: %w", err)
+		}
+	}
 	b.cfg.Logger.Info("ingest bridge started", "stream", Stream, "group", b.cfg.Group, "consumer", b.cfg.Consumer)
 	return nil
 }
@@ -77,6 +101,10 @@ func (b *Bridge) Start() error {
 // the group: its pending list must survive it.
 func (b *Bridge) Shutdown() {
 	b.once.Do(func() {
+		// The passes first: a claim dispatches batches the reader waits for
+		// when it returns.
+		b.claimer.Shutdown()
+		b.trimmer.Shutdown()
 		if b.cancel != nil {
 			b.cancel()
 			<-b.done
@@ -119,43 +147,21 @@ func (b *Bridge) ensureGroup(ctx context.Context) error {
 	return nil
 }
 
-// run is the bridge's loop until ctx ends: now and then claim idle entries
-// and remove idle consumers; read new entries; now and then trim.
+// run is the reader's loop until ctx ends: read new entries, batch after
+// batch, and back off while Redis fails.
 func (b *Bridge) run(ctx context.Context) {
 	defer close(b.done)
 	defer b.batches.Wait()
-	var nextClaim time.Time // claim at once: a predecessor may have died holding entries
-	nextTrim := time.Now().Add(b.cfg.TrimInterval)
 	pause := time.Duration(0)
 	for ctx.Err() == nil {
-		var err error
-		if !time.Now().Before(nextClaim) {
-			if err = b.claim(ctx); err == nil {
-				nextClaim = time.Now().Add(b.cfg.ClaimInterval)
-				if perr := b.pruneConsumers(ctx); perr != nil && ctx.Err() == nil {
-					b.cfg.Logger.Warn("ingest: prune consumers", "err", perr.Error())
-				}
-			}
-		}
-		if err == nil {
-			err = b.readNew(ctx)
-		}
-		if err == nil && ctx.Err() == nil && !time.Now().Before(nextTrim) {
-			if _, terr := b.Trim(ctx); terr != nil && ctx.Err() == nil {
-				b.cfg.Logger.Warn("ingest: trim stream", "err", terr.Error())
-			}
-			if herr := b.recordHandled(ctx); herr != nil && ctx.Err() == nil {
-				b.cfg.Logger.Warn("ingest: record what the groups handled", "err", herr.Error())
-			}
-			nextTrim = time.Now().Add(b.cfg.TrimInterval)
-		}
+		err := b.readNew(ctx)
 		if err == nil || ctx.Err() != nil {
 			pause = 0
 			continue
 		}
 		// Redis is down or refusing: back off, up to 10 s, and go on.
 		pause = min(max(2*pause, 100*time.Millisecond), 10*time.Second)
-		b.cfg.Logger.Error("ingest: read or claim entries", "err", err.Error(), "retry_in", pause.String())
+		b.cfg.Logger.Error("ingest: read entries", "err", err.Error(), "retry_in", pause.String())
 		if isNoGroup(err) {
 			if gerr := b.ensureGroup(ctx); gerr != nil {
 				b.cfg.Logger.Error("ingest: recreate consumer group", "err", gerr.Error())
@@ -166,6 +172,34 @@ func (b *Bridge) run(ctx context.Context) {
 		case <-time.After(pause):
 		}
 	}
+}
+
+// claimPass claims idle entries and, when that went through, removes idle
+// consumers. A failed pass is tried again ClaimInterval later; an entry
+// stays pending meanwhile, so nothing is lost.
+func (b *Bridge) claimPass(ctx context.Context) error {
+	if err := b.claim(ctx); err != nil {
+		if ctx.Err() == nil {
+			b.cfg.Logger.Error("ingest: claim idle entries", "err", err.Error(), "retry_in", b.cfg.ClaimInterval.String())
+		}
+		return nil
+	}
+	if err := b.pruneConsumers(ctx); err != nil && ctx.Err() == nil {
+		b.cfg.Logger.Warn("ingest: prune consumers", "err", err.Error())
+	}
+	return nil
+}
+
+// trimPass applies the trimming rule once, and records what the groups
+// handled (HandledKey) for a group created later.
+func (b *Bridge) trimPass(ctx context.Context) error {
+	if _, err := b.Trim(ctx); err != nil && ctx.Err() == nil {
+		b.cfg.Logger.Warn("ingest: trim stream", "err", err.Error())
+	}
+	if err := b.recordHandled(ctx); err != nil && ctx.Err() == nil {
+		b.cfg.Logger.Warn("ingest: record what the groups handled", "err", err.Error())
+	}
+	return nil
 }
 
 // readNew reads one batch of never-delivered entries and processes it.

@@ -114,7 +114,7 @@ func TestEntriesOfAKilledConsumerAreClaimed(t *testing.T) {
 	killed, _ := newBridge(t, failingClient(t, r, noAck), func(c *ingest.Config) { c.Consumer = "killed-late" })
 	want = append(want, sendMixed(t, r, "before-ack", 20)...)
 	startBridge(t, killed)
-	waitFor(t, 10*time.Second, "the doomed bridge to enqueue", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the doomed bridge to enqueue", func() bool {
 		return len(queueTasks(t, insp, queues.Uploads)) == 20
 	})
 	killed.Shutdown()
@@ -160,7 +160,7 @@ func TestRedisErrorLeavesEntriesPending(t *testing.T) {
 	})
 	startBridge(t, b)
 	want := sendMixed(t, r, "outage", 6)
-	waitFor(t, 10*time.Second, "the failed enqueues", func() bool { return counter(t, reg, ingest.OutcomeFailed) >= 6 })
+	testenv.WaitFor(t, 10*time.Second, "the failed enqueues", func() bool { return counter(t, reg, ingest.OutcomeFailed) >= 6 })
 	st, err := b.State(context.Background())
 	if err != nil || st.Pending != 6 {
 		t.Fatalf("state %+v, %v; want 6 entries pending", st, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"github.com/salonworks/jobs/internal/clock"
 )
 
 // Stream names: the wire contract with producers and operators.
@@ -84,8 +85,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the bridge's metrics; nil registers none.
 	Registry prometheus.Registerer
-	// Now stamps failed_at; default time.Now.
-	Now func() time.Time
+	// Clock stamps failed_at; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // withDefaults checks cfg and fills in the defaults.
@@ -124,9 +125,6 @@ func (cfg Config) withDefaults() (Config, error) {
 	setDefault(&cfg.IdempotencyTTL, DefaultIdempotencyTTL)
 	setDefault(&cfg.Concurrency, DefaultConcurrency)
 	setDefault(&cfg.InFlightBatches, DefaultInFlight)
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return cfg, nil
 }
 

@@ -26,7 +26,7 @@ func (b *Bridge) writeDead(ctx context.Context, items []item) {
 	if len(idx) == 0 {
 		return
 	}
-	failedAt := b.cfg.Now().UTC().Format(time.RFC3339Nano)
+	failedAt := b.cfg.Clock.Now().UTC().Format(time.RFC3339Nano)
 	cmds := make([]*redis.StringCmd, len(idx))
 	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for j, i := range idx {

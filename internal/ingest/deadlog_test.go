@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/testenv"
 )
 
 // lockedBuffer is a log sink safe for the bridge's goroutines.
@@ -47,7 +48,7 @@ func TestDeadLetterLogMasksMalformedRecipients(t *testing.T) {
 			})
 			startBridge(t, b)
 			xadd(t, r.Client, ingest.FieldKind, tt.kind, ingest.FieldPayload, tt.payload)
-			waitFor(t, 10*time.Second, "dead-letter log line", func() bool {
+			testenv.WaitFor(t, 10*time.Second, "dead-letter log line", func() bool {
 				return strings.Contains(logs.String(), "entries dead-lettered")
 			})
 			if strings.Contains(logs.String(), tt.secret) {

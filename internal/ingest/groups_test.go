@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/queues"
 )
 
@@ -46,12 +47,12 @@ func TestNewGroupDoesNotReplay(t *testing.T) {
 	})
 	startBridge(t, b)
 	newest := report(100)
-	waitFor(t, 10*time.Second, "the new entry's task", func() bool { return tasks() == 1 })
+	testenv.WaitFor(t, 10*time.Second, "the new entry's task", func() bool { return tasks() == 1 })
 	waitSettled(t, b, 5*time.Second)
 	if n := tasks(); n != 1 {
 		t.Fatalf("the renamed group made %d tasks, want only the new entry's", n)
 	}
-	waitFor(t, 10*time.Second, "the old group to be reported abandoned", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the old group to be reported abandoned", func() bool {
 		names, err := b.Abandoned(ctx)
 		return err == nil && len(names) == 1 && names[0] == "old-group"
 	})
@@ -61,7 +62,7 @@ func TestNewGroupDoesNotReplay(t *testing.T) {
 	}
 
 	// Both groups go; the bridge recreates its own from the recorded mark.
-	waitFor(t, 5*time.Second, "the handled mark to pass the abandoned group", func() bool {
+	testenv.WaitFor(t, 5*time.Second, "the handled mark to pass the abandoned group", func() bool {
 		mark, err := r.Client.Get(ctx, ingest.HandledKey).Result()
 		return err == nil && mark == newest
 	})
@@ -72,7 +73,7 @@ func TestNewGroupDoesNotReplay(t *testing.T) {
 	}
 	forget()
 	last := report(101)
-	waitFor(t, 10*time.Second, "the entry after the group was lost", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the entry after the group was lost", func() bool {
 		_, err := insp.GetTaskInfo(queues.Reports, ingest.TaskIDForEntry(last))
 		return err == nil
 	})

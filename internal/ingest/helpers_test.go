@@ -15,6 +15,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/ingest"
 	"github.com/salonworks/jobs/internal/testenv"
 )
@@ -44,7 +45,7 @@ func newBridge(t testing.TB, rdb redis.UniversalClient, mutate func(*ingest.Conf
 		ClaimIdle: time.Minute,
 		Logger:    testLogger(),
 		Registry:  reg,
-		Now:       func() time.Time { return fixedNow },
+		Clock:     clock.Fixed(fixedNow),
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -84,30 +85,17 @@ func xadd(t testing.TB, rdb redis.Cmdable, pairs ...string) string {
 // entry: every entry was acknowledged.
 func waitSettled(t testing.TB, b *ingest.Bridge, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
 	var st ingest.State
 	var err error
-	for time.Now().Before(deadline) {
+	defer func() {
+		if t.Failed() {
+			t.Logf("last state %+v, err %v", st, err)
+		}
+	}()
+	testenv.WaitFor(t, within, "every entry acknowledged", func() bool {
 		st, err = b.State(context.Background())
-		if err == nil && st.Lag == 0 && st.Pending == 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("stream not settled after %s: state %+v, err %v", within, st, err)
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", within, what)
+		return err == nil && st.Lag == 0 && st.Pending == 0
+	})
 }
 
 // counter returns the value of jobs_ingest_entries_total{outcome}.

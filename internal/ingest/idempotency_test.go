@@ -10,8 +10,10 @@ import (
 
 	"github.com/salonworks/jobs/internal/ingest"
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
+	"github.com/salonworks/jobs/tasks/upload"
 )
 
 // recorder is a handler that remembers every task it ran.
@@ -51,7 +53,10 @@ func TestDuplicateKeyMakesOneTask(t *testing.T) {
 	t.Parallel()
 	r, insp := redisFor(t)
 	rec := &recorder{}
-	handlers := map[string]asynq.Handler{"upload:process": rec}
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, upload.KindProcess, func(ctx context.Context, t *asynq.Task, _ *upload.ProcessPayload) error {
+		return rec.ProcessTask(ctx, t)
+	})
 	w, err := worker.New(worker.Config{
 		Redis: r.Client, Queues: queues.All(), Handlers: handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
@@ -80,7 +85,7 @@ func TestDuplicateKeyMakesOneTask(t *testing.T) {
 		send("")
 		send("sync") // another queue: a task ID is unique per queue only
 		waitSettled(t, b, 10*time.Second)
-		waitFor(t, 10*time.Second, "the task to run", func() bool { return rec.count(id) == 1 })
+		testenv.WaitFor(t, 10*time.Second, "the task to run", func() bool { return rec.count(id) == 1 })
 		if got := counter(t, reg, ingest.OutcomeDuplicate); got != 2 {
 			t.Errorf("duplicates = %v, want 2", got)
 		}

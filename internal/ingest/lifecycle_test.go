@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/queues"
 )
 
@@ -33,7 +34,7 @@ func TestStreamDeletedUnderTheBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := xadd(t, r.Client, "kind", "report:generate", "payload", `{"report_id":5}`)
-	waitFor(t, 10*time.Second, "the group to be recreated and the entry enqueued", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the group to be recreated and the entry enqueued", func() bool {
 		_, err := insp.GetTaskInfo(queues.Reports, ingest.TaskIDForEntry(id))
 		return err == nil
 	})
@@ -49,7 +50,7 @@ func TestShutdownFinishesTheBatchInHand(t *testing.T) {
 	if err := b.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the first tasks", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the first tasks", func() bool {
 		n, err := insp.GetQueueInfo(queues.Uploads)
 		return err == nil && n.Size > 0
 	})
@@ -78,13 +79,24 @@ func TestIdleConsumersWithoutPendingAreRemoved(t *testing.T) {
 	f.add(3)
 	f.read(group, "stopped-task", 2, true) // read and acknowledged: nothing pending
 	f.read(group, "crashed-task", 1, false)
-	time.Sleep(300 * time.Millisecond)
+	testenv.WaitFor(t, 10*time.Second, "stopped-task to be idle for 200 ms", func() bool {
+		cs, err := r.Client.XInfoConsumers(context.Background(), ingest.Stream, group).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if c.Name == "stopped-task" {
+				return c.Idle > 200*time.Millisecond
+			}
+		}
+		return false
+	})
 	b, _ := newBridge(t, r.Client, func(c *ingest.Config) {
 		c.ConsumerIdle = 200 * time.Millisecond
 		c.ClaimIdle = time.Hour // keep crashed-task's entry where it is
 	})
 	startBridge(t, b)
-	waitFor(t, 10*time.Second, "stopped-task to be removed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "stopped-task to be removed", func() bool {
 		cs, err := r.Client.XInfoConsumers(context.Background(), ingest.Stream, group).Result()
 		if err != nil {
 			t.Fatal(err)

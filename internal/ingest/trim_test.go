@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/ingest"
+	"github.com/salonworks/jobs/internal/testenv"
 )
 
 // streamFixture drives a consumer group by hand to lay out acknowledged,
@@ -180,7 +181,7 @@ func TestRunningBridgeKeepsTheStreamBounded(t *testing.T) {
 		f.add(500)
 	}
 	waitSettled(t, b, 20*time.Second)
-	waitFor(t, 10*time.Second, "the stream to be trimmed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the stream to be trimmed", func() bool {
 		n, err := r.Client.XLen(context.Background(), ingest.Stream).Result()
 		return err == nil && n <= 300
 	})

@@ -3,36 +3,13 @@ package maintenance
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/salonworks/jobs/internal/taskerr"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
-
-// DailyStats handles sync:daily_stats: it aggregates one day's appointments
-// into daily_stats, one row per salon (technician_id NULL) and one per
-// technician with appointments that day. The day is each salon's own
-// calendar day in its time zone, and an appointment belongs to the day it
-// starts on.
-//
-// Any date can be recomputed: the rows that still hold are updated in
-// place, those that no longer hold (a technician whose appointments moved
-// away) are deleted, in one transaction, so a recompute over unchanged
-// appointments gives identical rows but for computed_at.
-type DailyStats struct {
-	// Pool is the database.
-	Pool *pgxpool.Pool
-	// Logger receives one summary line per run.
-	Logger *slog.Logger
-	// Now is the clock that picks the default date (yesterday, UTC);
-	// time.Now when nil.
-	Now func() time.Time
-}
 
 // StatsResult says what one run did.
 type StatsResult struct {
@@ -49,25 +26,33 @@ type StatsResult struct {
 	UnknownTimeZone []int64
 }
 
-// ProcessTask implements asynq.Handler.
-func (h *DailyStats) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	p, err := decode[synctasks.DailyStatsPayload](t.Type(), t.Payload())
-	if err != nil {
-		return err
-	}
+// DailyStats handles one attempt of sync:daily_stats: it aggregates the
+// payload's date, yesterday (UTC) when it has none.
+func (h *Maintenance) DailyStats(ctx context.Context, _ *asynq.Task, p *synctasks.DailyStatsPayload) error {
 	date := p.Date
 	if date == "" {
-		date = utcDate(clock(h.Now), -1)
+		date = utcDate(h.Clock.Now(), -1)
 	}
-	_, err = h.Run(ctx, date)
+	_, err := h.DailyStatsFor(ctx, date)
 	return err
 }
 
-// Run aggregates date (YYYY-MM-DD). Salons whose time zone Postgres does
-// not know cannot have a day and are skipped; the others are aggregated and
-// committed, and the error then names the skipped ones and is permanent,
-// since a retry cannot fix the salon's data.
-func (h *DailyStats) Run(ctx context.Context, date string) (StatsResult, error) {
+// DailyStatsFor aggregates date's appointments (YYYY-MM-DD) into
+// daily_stats, one row per salon (technician_id NULL) and one per
+// technician with appointments that day. The day is each salon's own
+// calendar day in its time zone, and an appointment belongs to the day it
+// starts on.
+//
+// Any date can be recomputed: the rows that still hold are updated in
+// place, those that no longer hold (a technician whose appointments moved
+// away) are deleted, in one transaction, so a recompute over unchanged
+// appointments gives identical rows but for computed_at.
+//
+// Salons whose time zone Postgres does not know cannot have a day and are
+// skipped; the others are aggregated and committed, and the error then
+// names the skipped ones and is permanent, since a retry cannot fix the
+// salon's data.
+func (h *Maintenance) DailyStatsFor(ctx context.Context, date string) (StatsResult, error) {
 	res := StatsResult{Date: date}
 	err := pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
 		// Two runs for one date would otherwise interleave their deletes
@@ -175,5 +160,3 @@ upserted AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM days)::int, (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int`
-
-var _ asynq.Handler = (*DailyStats)(nil)

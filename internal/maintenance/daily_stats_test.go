@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/maintenance"
 	"github.com/salonworks/jobs/internal/taskerr"
 	synctasks "github.com/salonworks/jobs/tasks/sync"
@@ -90,7 +91,7 @@ func TestDailyStatsAggregatesLocalDays(t *testing.T) {
 	ctx := context.Background()
 	d := newDB(t)
 	f := newStatsFixture(d)
-	h := &maintenance.DailyStats{Pool: d.pool}
+	h := &maintenance.Maintenance{Pool: d.pool}
 
 	const day = "2026-03-08"
 	want := []statRow{
@@ -101,7 +102,7 @@ func TestDailyStatsAggregatesLocalDays(t *testing.T) {
 		{SalonID: f.tokyo, StatDate: day, TechnicianID: &f.kenji, Booked: 1, Completed: 1, DistinctCustomers: 2},
 		{SalonID: f.quiet, StatDate: day},
 	}
-	res, err := h.Run(ctx, day)
+	res, err := h.DailyStatsFor(ctx, day)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -114,7 +115,7 @@ func TestDailyStatsAggregatesLocalDays(t *testing.T) {
 	}
 
 	// Recomputing over the same appointments updates the same rows in place.
-	if _, err := h.Run(ctx, day); err != nil {
+	if _, err := h.DailyStatsFor(ctx, day); err != nil {
 		t.Fatalf("recompute: %v", err)
 	}
 	if diff := cmp.Diff(first, d.stats()); diff != "" {
@@ -126,7 +127,7 @@ func TestDailyStatsAggregatesLocalDays(t *testing.T) {
 	d.exec("UPDATE appointments SET status = 'cancelled' WHERE id = $1", f.nyBooked)
 	d.exec("UPDATE appointments SET technician_id = $1 WHERE id = ANY($2)", f.ana, []int64{f.nyCancelled, f.nyNoShow})
 	d.exec("UPDATE appointments SET starts_at = starts_at - interval '1 minute', ends_at = ends_at - interval '1 minute' WHERE id = $1", f.nyOutside)
-	res, err = h.Run(ctx, day)
+	res, err = h.DailyStatsFor(ctx, day)
 	if err != nil {
 		t.Fatalf("recompute after changes: %v", err)
 	}
@@ -148,15 +149,15 @@ func TestDailyStatsDefaultsToYesterdayInUTC(t *testing.T) {
 	t.Parallel()
 	d := newDB(t)
 	f := newStatsFixture(d)
-	h := &maintenance.DailyStats{Pool: d.pool,
+	h := &maintenance.Maintenance{Pool: d.pool,
 		// 21:00 on the 8th in New York is the 9th in UTC: yesterday is the 8th.
-		Now: func() time.Time { return time.Date(2026, 3, 8, 21, 0, 0, 0, mustZone(t, "America/New_York")) }}
+		Clock: clock.Fixed(time.Date(2026, 3, 8, 21, 0, 0, 0, mustZone(t, "America/New_York")))}
 	for _, tt := range []struct{ name, payload string }{
 		{name: "empty object", payload: `{}`},
 		{name: "no payload", payload: ``},
 	} {
 		d.exec("DELETE FROM daily_stats")
-		if err := h.ProcessTask(context.Background(), asynq.NewTask(synctasks.KindDailyStats, []byte(tt.payload))); err != nil {
+		if err := served(h, synctasks.KindDailyStats).ProcessTask(context.Background(), asynq.NewTask(synctasks.KindDailyStats, []byte(tt.payload))); err != nil {
 			t.Fatalf("%s: ProcessTask: %v", tt.name, err)
 		}
 		got := d.stats()
@@ -171,8 +172,8 @@ func TestDailyStatsSkipsSalonsWithAnUnknownTimeZone(t *testing.T) {
 	d := newDB(t)
 	good := d.salon("Good", "UTC")
 	bad := d.salon("Bad", "Mars/Olympus_Mons")
-	h := &maintenance.DailyStats{Pool: d.pool}
-	res, err := h.Run(context.Background(), "2026-03-08")
+	h := &maintenance.Maintenance{Pool: d.pool}
+	res, err := h.DailyStatsFor(context.Background(), "2026-03-08")
 	if !taskerr.IsPermanent(err) || !strings.Contains(err.Error(), "unknown time zone") {
 		t.Fatalf("Run = %v, want a permanent error naming the unknown time zone", err)
 	}

@@ -9,10 +9,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/maintenance"
 	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/internal/worker"
+	"github.com/salonworks/jobs/tasks/salon"
+	synctasks "github.com/salonworks/jobs/tasks/sync"
 )
+
+// served returns what the worker runs for kind with m's handlers
+// registered, payload decoding included.
+func served(m *maintenance.Maintenance, kind string) asynq.Handler {
+	h := worker.NewHandlers()
+	worker.Handle(h, salon.KindResetQueue, m.ResetQueue)
+	worker.Handle(h, synctasks.KindDailyStats, m.DailyStats)
+	x, _ := h.Lookup(kind)
+	return x
+}
 
 // db wraps a test's pool with insert helpers that fail the test on error.
 type db struct {

@@ -8,36 +8,25 @@
 package maintenance
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/salonworks/jobs/internal/taskerr"
-	"github.com/salonworks/jobs/tasks"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/salonworks/jobs/internal/clock"
 )
 
-// decode strictly decodes and validates the payload of kind, the same way
-// the ingest bridge and jobs enqueue do; an empty payload stands for {}. A
-// payload that fails is permanent: retrying cannot fix it.
-func decode[P any](kind string, raw []byte) (*P, error) {
-	p, err := tasks.Decode(kind, raw)
-	if err != nil {
-		return nil, taskerr.Permanent("invalid "+kind+" payload", err)
-	}
-	typed, ok := any(p).(*P)
-	if !ok {
-		// Only a catalogue that maps kind to another payload type gets here.
-		return nil, taskerr.Permanent(fmt.Sprintf("%s decodes to %T", kind, p), nil)
-	}
-	return typed, nil
-}
-
-// clock returns now, or time.Now when now is nil.
-func clock(now func() time.Time) time.Time {
-	if now == nil {
-		return time.Now()
-	}
-	return now()
+// Maintenance handles salon:reset_queue (ResetQueue) and sync:daily_stats
+// (DailyStats), the sync queue's daily housekeeping.
+type Maintenance struct {
+	// Pool is the database.
+	Pool *pgxpool.Pool
+	// Logger receives per-salon reset failures, "already reset" notes and
+	// one summary line per run; nil discards them.
+	Logger *slog.Logger
+	// Clock picks the default date of a task without one; nil is the wall
+	// clock.
+	Clock clock.Clock
 }
 
 // logger returns l, or a logger that discards everything when l is nil.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -13,24 +12,6 @@ import (
 
 	"github.com/salonworks/jobs/tasks/salon"
 )
-
-// ResetQueue handles salon:reset_queue. For every salon, in one transaction
-// of its own, it keeps a snapshot of the salon's technician_queue in
-// queue_reset_snapshots and clears turns taken, positions and check-ins.
-//
-// The snapshot's unique (salon_id, reset_date) is the record that a salon
-// was reset for a date: a salon that has one is left alone, so a second run,
-// a concurrent run or a retry after a partial failure only resets the
-// salons still missing.
-type ResetQueue struct {
-	// Pool is the database.
-	Pool *pgxpool.Pool
-	// Logger receives per-salon failures, "already reset" notes and one
-	// summary line per run.
-	Logger *slog.Logger
-	// Now is the clock that picks the default date; time.Now when nil.
-	Now func() time.Time
-}
 
 // QueueSnapshotEntry is one technician's place in the rotation as the
 // snapshot keeps it; queue_reset_snapshots.snapshot holds a JSON array of
@@ -61,24 +42,29 @@ type ResetResult struct {
 	Failed []int64
 }
 
-// ProcessTask implements asynq.Handler.
-func (h *ResetQueue) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	p, err := decode[salon.ResetQueuePayload](t.Type(), t.Payload())
-	if err != nil {
-		return err
-	}
+// ResetQueue handles one attempt of salon:reset_queue: it resets every
+// salon's queue for the payload's date, today (UTC) when it has none.
+func (h *Maintenance) ResetQueue(ctx context.Context, _ *asynq.Task, p *salon.ResetQueuePayload) error {
 	date := p.Date
 	if date == "" {
-		date = utcDate(clock(h.Now), 0)
+		date = utcDate(h.Clock.Now(), 0)
 	}
-	_, err = h.Run(ctx, date)
+	_, err := h.ResetQueueFor(ctx, date)
 	return err
 }
 
-// Run resets every salon's queue for date (YYYY-MM-DD). A salon that fails
-// is logged with its error and the others go on; the error returned then
-// counts the failures, and a retry redoes only those salons.
-func (h *ResetQueue) Run(ctx context.Context, date string) (ResetResult, error) {
+// ResetQueueFor resets every salon's queue for date (YYYY-MM-DD). For
+// every salon, in one transaction of its own, it keeps a snapshot of the
+// salon's technician_queue in queue_reset_snapshots and clears turns taken,
+// positions and check-ins.
+//
+// The snapshot's unique (salon_id, reset_date) is the record that a salon
+// was reset for a date: a salon that has one is left alone, so a second
+// run, a concurrent run or a retry after a partial failure only resets the
+// salons still missing. A salon that fails is logged with its error and
+// the others go on; the error returned then counts the failures, and a
+// retry redoes only those salons.
+func (h *Maintenance) ResetQueueFor(ctx context.Context, date string) (ResetResult, error) {
 	log := logger(h.Logger)
 	res := ResetResult{Date: date}
 	ids, err := salonIDs(ctx, h.Pool)
@@ -150,7 +136,7 @@ const (
 
 // resetSalon snapshots and clears one salon's queue for date in one
 // transaction, unless it has been reset for date already.
-func (h *ResetQueue) resetSalon(ctx context.Context, salonID int64, date string) (salonOutcome, error) {
+func (h *Maintenance) resetSalon(ctx context.Context, salonID int64, date string) (salonOutcome, error) {
 	outcome := salonAlreadyReset
 	err := pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
 		// Serializes resets of this salon. NO KEY UPDATE leaves the API free
@@ -212,5 +198,3 @@ FROM technician_queue q
 JOIN technicians t ON t.id = q.technician_id
 WHERE q.salon_id = $1 AND q.technician_id = ANY($3)
 ON CONFLICT (salon_id, reset_date) DO NOTHING`
-
-var _ asynq.Handler = (*ResetQueue)(nil)

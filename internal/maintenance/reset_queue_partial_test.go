@@ -42,8 +42,8 @@ func TestResetQueueOneBadSalonDoesNotStopTheOthers(t *testing.T) {
 	before := d.queue()
 
 	log, logs := newLogger()
-	h := &maintenance.ResetQueue{Pool: d.pool, Logger: log}
-	got, err := h.Run(ctx, "2026-03-10")
+	h := &maintenance.Maintenance{Pool: d.pool, Logger: log}
+	got, err := h.ResetQueueFor(ctx, "2026-03-10")
 	if err == nil || taskerr.IsPermanent(err) {
 		t.Fatalf("Run = %v, want an error that is retried", err)
 	}
@@ -74,7 +74,7 @@ func TestResetQueueOneBadSalonDoesNotStopTheOthers(t *testing.T) {
 
 	// Once the fault is gone, the retry resets only the salon that failed.
 	d.exec("DROP TRIGGER refuse_reset ON technician_queue")
-	got, err = h.Run(ctx, "2026-03-10")
+	got, err = h.ResetQueueFor(ctx, "2026-03-10")
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestResetQueueConcurrentRunsResetEachSalonOnce(t *testing.T) {
 	ctx := context.Background()
 	d := newDB(t)
 	ids := d.salonsWithQueues(6)
-	h := &maintenance.ResetQueue{Pool: d.pool}
+	h := &maintenance.Maintenance{Pool: d.pool}
 
 	const runs = 4
 	results := make([]maintenance.ResetResult, runs)
@@ -100,7 +100,7 @@ func TestResetQueueConcurrentRunsResetEachSalonOnce(t *testing.T) {
 	for i := range runs {
 		wg.Go(func() {
 			var err error
-			if results[i], err = h.Run(ctx, "2026-03-10"); err != nil {
+			if results[i], err = h.ResetQueueFor(ctx, "2026-03-10"); err != nil {
 				t.Errorf("run %d: %v", i, err)
 			}
 		})

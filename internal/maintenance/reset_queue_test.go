@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/maintenance"
 	"github.com/salonworks/jobs/internal/postgres"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -78,10 +80,10 @@ func TestResetQueueTwiceForOneDateChangesNothing(t *testing.T) {
 	empty := d.salon("No Walk-ins", "UTC")
 
 	log, logs := newLogger()
-	h := &maintenance.ResetQueue{Pool: d.pool, Logger: log,
+	h := &maintenance.Maintenance{Pool: d.pool, Logger: log,
 		// 21:30 in New York on the 9th is already the 10th in UTC.
-		Now: func() time.Time { return time.Date(2026, 3, 9, 21, 30, 0, 0, mustZone(t, "America/New_York")) }}
-	if err := h.ProcessTask(ctx, asynq.NewTask(salon.KindResetQueue, []byte(`{}`))); err != nil {
+		Clock: clock.Fixed(time.Date(2026, 3, 9, 21, 30, 0, 0, mustZone(t, "America/New_York")))}
+	if err := served(h, salon.KindResetQueue).ProcessTask(ctx, asynq.NewTask(salon.KindResetQueue, []byte(`{}`))); err != nil {
 		t.Fatalf("first run: %v", err)
 	}
 
@@ -112,7 +114,7 @@ func TestResetQueueTwiceForOneDateChangesNothing(t *testing.T) {
 	d.exec("UPDATE technician_queue SET position = 1, turns_taken = 1, checked_in_at = $2 WHERE technician_id = $1",
 		lee, time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	before := d.queue()
-	got, err := h.Run(ctx, "2026-03-10")
+	got, err := h.ResetQueueFor(ctx, "2026-03-10")
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
@@ -134,7 +136,7 @@ func TestResetQueueTwiceForOneDateChangesNothing(t *testing.T) {
 	}
 
 	// The next day resets again.
-	got, err = h.Run(ctx, "2026-03-11")
+	got, err = h.ResetQueueFor(ctx, "2026-03-11")
 	if err != nil {
 		t.Fatalf("next day: %v", err)
 	}
@@ -168,7 +170,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 
 func TestResetQueueRefusesBadPayload(t *testing.T) {
 	t.Parallel()
-	h := &maintenance.ResetQueue{} // never reaches the database
+	h := served(&maintenance.Maintenance{}, salon.KindResetQueue) // never reaches the database
 	for _, tt := range []struct{ name, payload string }{
 		{name: "impossible date", payload: `{"date":"2026-02-30"}`},
 		{name: "timestamp", payload: `{"date":"2026-03-10T08:00:00Z"}`},
@@ -177,8 +179,8 @@ func TestResetQueueRefusesBadPayload(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := h.ProcessTask(context.Background(), asynq.NewTask(salon.KindResetQueue, []byte(tt.payload)))
-			if !taskerr.IsPermanent(err) {
-				t.Errorf("ProcessTask(%s) = %v, want a permanent error", tt.payload, err)
+			if !taskerr.IsPermanent(err) || !strings.Contains(err.Error(), "invalid salon:reset_queue payload") {
+				t.Errorf("ProcessTask(%s) = %v, want a permanent invalid payload error", tt.payload, err)
 			}
 		})
 	}

@@ -107,7 +107,7 @@ func TestSeedConcurrently(t *testing.T) {
 }
 
 // TestSeedGivesDispatchersWork checks the demo data against the selections
-// DESIGN.md's domain rules describe, as of the time passed to Seed.
+// the SMS rules describe (docs/sms.md), as of the time passed to Seed.
 func TestSeedGivesDispatchersWork(t *testing.T) {
 	t.Parallel()
 	pg := testenv.NewPostgres(t)

@@ -34,7 +34,7 @@ func BenchmarkAppointmentsExport(b *testing.B) {
 				b.StartTimer()
 
 				start := time.Now()
-				if err := f.g.Generate(ctx, id, nil); err != nil {
+				if err := generate(ctx, f.g, id); err != nil {
 					b.Fatal(err)
 				}
 				elapsed := time.Since(start)

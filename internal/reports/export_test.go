@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/salonworks/jobs/internal/reports"
-	taskreport "github.com/salonworks/jobs/tasks/report"
 )
 
 func TestAppointmentsExport(t *testing.T) {
@@ -21,12 +20,8 @@ func TestAppointmentsExport(t *testing.T) {
 	f := newFixture(t)
 	s := f.seed()
 	id := f.request(reports.TypeAppointmentsExport, s.salon, "2026-03-01", "2026-03-31")
-	task, err := taskreport.NewGenerateTask(taskreport.GeneratePayload{ReportID: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.g.ProcessTask(context.Background(), task); err != nil {
-		t.Fatalf("ProcessTask: %v", err)
+	if err := generate(context.Background(), f.g, id); err != nil {
+		t.Fatalf("Generate: %v", err)
 	}
 
 	r := f.row(id)
@@ -62,7 +57,7 @@ func TestAppointmentsExport(t *testing.T) {
 	}
 
 	// Seven days later the link has expired.
-	f.clock.add(reports.LinkTTL)
+	f.clock.Advance(reports.LinkTTL)
 	if status, _ := get(t, r.URL); status != 410 {
 		t.Errorf("GET expired link = %d, want 410", status)
 	}

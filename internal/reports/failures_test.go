@@ -74,7 +74,7 @@ func TestFailures(t *testing.T) {
 	t.Run("storage outage is retried", func(t *testing.T) {
 		id := f.request(reports.TypeAppointmentsExport, s.salon, "2026-03-01", "2026-03-31")
 		broken.set(true)
-		err := g.Generate(ctx, id, nil)
+		err := generate(ctx, &g, id)
 		if !errors.Is(err, errOutage) || taskerr.IsPermanent(err) {
 			t.Fatalf("Generate = %v, want the outage, retryable", err)
 		}
@@ -86,7 +86,7 @@ func TestFailures(t *testing.T) {
 			t.Error("an email went out for a report that will be retried")
 		}
 		broken.set(false)
-		if err := g.Generate(ctx, id, nil); err != nil {
+		if err := generate(ctx, &g, id); err != nil {
 			t.Fatalf("retry: %v", err)
 		}
 		if r := f.row(id); r.Status != "done" || r.Progress != 100 {
@@ -99,7 +99,7 @@ func TestFailures(t *testing.T) {
 		broken.set(true)
 		final = true
 		defer func() { broken.set(false); final = false }()
-		err := g.Generate(ctx, id, nil)
+		err := generate(ctx, &g, id)
 		if !taskerr.IsPermanent(err) {
 			t.Fatalf("Generate = %v, want permanent", err)
 		}
@@ -121,7 +121,7 @@ func TestFailures(t *testing.T) {
 		defer func() { final = false }()
 		g := g
 		g.Storage = shutdownStore{Storage: f.store, cancel: cancel}
-		if err := g.Generate(ctx, id, nil); !errors.Is(err, context.Canceled) || taskerr.IsPermanent(err) {
+		if err := generate(ctx, &g, id); !errors.Is(err, context.Canceled) || taskerr.IsPermanent(err) {
 			t.Fatalf("Generate = %v, want the cancellation, retryable", err)
 		}
 		if r := f.row(id); r.Status != "running" {
@@ -132,7 +132,7 @@ func TestFailures(t *testing.T) {
 	t.Run("unknown time zone is permanent at once", func(t *testing.T) {
 		salon := f.id(`INSERT INTO salons (name, timezone) VALUES ('Moon Base Nails', 'Moon/Tranquility') RETURNING id`)
 		id := f.request(reports.TypeAppointmentsExport, salon, "2026-03-01", "2026-03-31")
-		err := g.Generate(ctx, id, nil)
+		err := generate(ctx, &g, id)
 		if !taskerr.IsPermanent(err) {
 			t.Fatalf("Generate = %v, want permanent", err)
 		}
@@ -147,13 +147,13 @@ func TestFailures(t *testing.T) {
 
 	t.Run("finished reports are left alone", func(t *testing.T) {
 		id := f.request(reports.TypeAppointmentsExport, s.salon, "2026-03-01", "2026-03-02")
-		if err := g.Generate(ctx, id, nil); err != nil {
+		if err := generate(ctx, &g, id); err != nil {
 			t.Fatal(err)
 		}
 		before, mails := f.row(id), len(f.emails())
-		f.clock.add(1)
+		f.clock.Advance(1)
 		// A duplicate task: no new file, and the email is not sent twice.
-		if err := g.Generate(ctx, id, nil); err != nil {
+		if err := generate(ctx, &g, id); err != nil {
 			t.Fatalf("duplicate: %v", err)
 		}
 		if after := f.row(id); after != before {
@@ -162,7 +162,7 @@ func TestFailures(t *testing.T) {
 		if n := len(f.emails()); n != mails {
 			t.Errorf("%d emails pending after the duplicate, want %d", n, mails)
 		}
-		if err := g.Generate(ctx, 999999, nil); !taskerr.IsPermanent(err) {
+		if err := generate(ctx, &g, 999999); !taskerr.IsPermanent(err) {
 			t.Errorf("missing report: %v, want permanent", err)
 		}
 	})

@@ -8,34 +8,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/reports"
 	"github.com/salonworks/jobs/internal/storage"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/queues"
 	taskemail "github.com/salonworks/jobs/tasks/email"
+	taskreport "github.com/salonworks/jobs/tasks/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
-
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fixture is a migrated schema, a Redis database, local storage served
 // over HTTP, and a Generator on them.
@@ -46,14 +34,14 @@ type fixture struct {
 	client *asynq.Client
 	insp   *asynq.Inspector
 	store  *storage.Local
-	clock  *clock
+	clock  *clock.Manual
 	g      *reports.Generator
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pool: testenv.NewPostgres(t).Pool, redis: testenv.NewRedis(t),
-		clock: &clock{now: time.Date(2026, 4, 2, 9, 30, 0, 0, time.UTC)}}
+		clock: clock.NewManual(time.Date(2026, 4, 2, 9, 30, 0, 0, time.UTC))}
 	f.client = asynq.NewClientFromRedisClient(f.redis.Client)
 	f.insp = asynq.NewInspectorFromRedisClient(f.redis.Client)
 	var h http.Handler = http.NotFoundHandler()
@@ -69,8 +57,19 @@ func newFixture(t testing.TB) *fixture {
 	storage.Routes(store)(mux)
 	h = mux
 	f.store = store
-	f.g = &reports.Generator{DB: f.pool, Storage: store, Enqueue: f.client, Now: f.clock.Now}
+	f.g = &reports.Generator{DB: f.pool, Storage: store, Enqueue: f.client, Clock: f.clock.Clock()}
 	return f
+}
+
+// generate runs one attempt of report:generate for report id, as the
+// worker does once the payload is decoded.
+func generate(ctx context.Context, g *reports.Generator, id int64) error {
+	payload := taskreport.GeneratePayload{ReportID: id}
+	task, err := taskreport.NewGenerateTask(payload)
+	if err != nil {
+		return err
+	}
+	return g.Generate(ctx, task, &payload)
 }
 
 func (f *fixture) id(sql string, args ...any) int64 {

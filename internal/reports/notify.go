@@ -26,7 +26,7 @@ func (g *Generator) notifyDone(ctx context.Context, r report, url string) error 
 	if r.Type == TypeAppointmentsExport {
 		what, file = "appointments export", "CSV file"
 	}
-	expires := g.now().Add(LinkTTL).UTC().Format("2 January 2006, 15:04 MST")
+	expires := g.Clock.Now().Add(LinkTTL).UTC().Format("2 January 2006, 15:04 MST")
 	msg := fmt.Sprintf("The %s of %s for %s is ready. The link works until %s.",
 		what, oneLine(r.SalonName), period(r), expires)
 	return g.enqueueEmail(ctx, taskemail.SendPayload{

@@ -19,9 +19,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/storage"
 	"github.com/salonworks/jobs/internal/taskerr"
-	"github.com/salonworks/jobs/tasks"
 	taskreport "github.com/salonworks/jobs/tasks/report"
 )
 
@@ -41,32 +41,23 @@ type Generator struct {
 	Storage storage.Storage
 	// Enqueue sends the email:send notifications.
 	Enqueue Enqueuer
-	// Now is the clock of the row's times and the link's expiry; time.Now
-	// when nil.
-	Now func() time.Time
+	// Clock stamps the row's times and the link's expiry; nil is the wall
+	// clock.
+	Clock clock.Clock
 	// FinalAttempt reports whether a failure now is the task's last; nil
 	// reads asynq's retry count and limit from ctx.
 	FinalAttempt func(ctx context.Context) bool
 }
 
-var _ asynq.Handler = (*Generator)(nil)
-
-// ProcessTask implements asynq.Handler.
-func (g *Generator) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	payload, err := tasks.Decode(t.Type(), t.Payload())
-	if err != nil {
-		return taskerr.Permanent("invalid "+t.Type()+" payload", err)
-	}
-	p, ok := payload.(*taskreport.GeneratePayload)
-	if !ok {
-		return taskerr.Permanent(fmt.Sprintf("%s decodes to %T", t.Type(), payload), nil)
-	}
-	return g.Generate(ctx, p.ReportID, t.ResultWriter())
+// Generate handles one attempt of report:generate: it makes the report the
+// payload names, writing its progress to the task's result.
+func (g *Generator) Generate(ctx context.Context, t *asynq.Task, p *taskreport.GeneratePayload) error {
+	return g.generate(ctx, p.ReportID, t.ResultWriter())
 }
 
-// Generate makes report id; result, when not nil, receives progress.
-func (g *Generator) Generate(ctx context.Context, id int64, result *asynq.ResultWriter) error {
-	r, err := claim(ctx, g.DB, id, g.now())
+// generate makes report id; result, when not nil, receives progress.
+func (g *Generator) generate(ctx context.Context, id int64, result *asynq.ResultWriter) error {
+	r, err := claim(ctx, g.DB, id, g.Clock.Now())
 	switch {
 	case errors.Is(err, errNoReport):
 		return taskerr.Permanent(fmt.Sprintf("report %d does not exist", id), err)
@@ -86,7 +77,7 @@ func (g *Generator) Generate(ctx context.Context, id int64, result *asynq.Result
 	if err == nil {
 		var url string
 		if url, err = g.Storage.URL(ctx, key, LinkTTL); err == nil {
-			if err = markDone(ctx, g.DB, id, key, url, g.now()); err == nil {
+			if err = markDone(ctx, g.DB, id, key, url, g.Clock.Now()); err == nil {
 				prog.final(key)
 				return settle(g.notifyDone(ctx, r, url))
 			}
@@ -125,7 +116,7 @@ func (g *Generator) failed(ctx context.Context, r report, err error) error {
 	// The task's own context may be what failed (timeout, shutdown).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if merr := markFailed(ctx, g.DB, r.ID, truncate(reason, 1000), g.now()); merr != nil {
+	if merr := markFailed(ctx, g.DB, r.ID, truncate(reason, 1000), g.Clock.Now()); merr != nil {
 		return errors.Join(fmt.Errorf("report %d: %w", r.ID, err), merr)
 	}
 	if nerr := g.notifyFailed(ctx, r); nerr != nil {
@@ -141,13 +132,6 @@ func (g *Generator) finalAttempt(ctx context.Context) bool {
 	retried, ok1 := asynq.GetRetryCount(ctx)
 	limit, ok2 := asynq.GetMaxRetry(ctx)
 	return ok1 && ok2 && retried >= limit
-}
-
-func (g *Generator) now() time.Time {
-	if g.Now == nil {
-		return time.Now()
-	}
-	return g.Now()
 }
 
 // failure is a report that cannot be made whatever the retries; Reason is

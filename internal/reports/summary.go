@@ -116,7 +116,7 @@ func (g *Generator) summarize(ctx context.Context, r report, prog *progress) (st
 		return "", err
 	}
 	prog.set(ctx, 40)
-	s.Generated = g.now()
+	s.Generated = g.Clock.Now()
 	var buf bytes.Buffer
 	if err := renderPDF(&buf, s); err != nil {
 		return "", fmt.Errorf("render summary: %w", err)

@@ -18,7 +18,7 @@ func TestSalonSummaryPDF(t *testing.T) {
 	f := newFixture(t)
 	s := f.seed()
 	id := f.request(reports.TypeSalonSummary, s.salon, "2026-03-01", "2026-03-31")
-	if err := f.g.Generate(context.Background(), id, nil); err != nil {
+	if err := generate(context.Background(), f.g, id); err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
 	r := f.row(id)

@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/reports"
+	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
 	taskreport "github.com/salonworks/jobs/tasks/report"
 )
@@ -22,9 +23,9 @@ func TestThroughAsynq(t *testing.T) {
 	srv := asynq.NewServerFromRedisClient(f.redis.Client, asynq.Config{
 		Queues: map[string]int{queues.Reports: 1}, Concurrency: 1, LogLevel: asynq.FatalLevel,
 	})
-	mux := asynq.NewServeMux()
-	mux.Handle(taskreport.KindGenerate, f.g)
-	if err := srv.Start(mux); err != nil {
+	h := worker.NewHandlers()
+	worker.Handle(h, taskreport.KindGenerate, f.g.Generate)
+	if err := srv.Start(worker.NewMux(h)); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()

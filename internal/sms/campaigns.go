@@ -9,28 +9,27 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
-// Campaigns handles sms:dispatch_campaigns: each campaign whose send_at has
+// DispatchCampaigns handles sms:dispatch_campaigns: each campaign whose send_at has
 // passed is fanned out, in batches, to every customer of its salon with
 // marketing consent who has not opted out, one message per (campaign,
 // customer). The campaign moves scheduled → sending → sent with its counts;
 // a fan-out cut short resumes where it stopped on the next run. A campaign
 // that fails does not hold up the others: its error is returned once every
 // other due campaign has been fanned out.
-func (d *Dispatcher) Campaigns() asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		var errs []error
-		for {
-			done, err := d.nextCampaign(ctx)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if done {
-				return errors.Join(errs...)
-			}
+func (d *Dispatcher) DispatchCampaigns(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchCampaignsPayload) error {
+	var errs []error
+	for {
+		done, err := d.nextCampaign(ctx)
+		if err != nil {
+			errs = append(errs, err)
 		}
-	})
+		if done {
+			return errors.Join(errs...)
+		}
+	}
 }
 
 // nextCampaign claims one due campaign (SKIP LOCKED, so concurrent
@@ -45,11 +44,11 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 			SELECT id, salon_id, body FROM campaigns
 			WHERE status IN ('scheduled', 'sending') AND send_at <= $1::timestamptz
 			  AND (status = 'scheduled' OR started_at < $1::timestamptz - interval '1 minute' OR started_at IS NULL)
-			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Now()).Scan(&id, &salonID, &body)
+			ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, d.Clock.Now()).Scan(&id, &salonID, &body)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'sending', started_at = $2 WHERE id = $1`, id, d.Now())
+		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'sending', started_at = $2 WHERE id = $1`, id, d.Clock.Now())
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -64,7 +63,7 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	}
 	_, err = d.DB.Exec(ctx, `
 		UPDATE campaigns SET status = 'sent', recipients_total = $2, finished_at = $3
-		WHERE id = $1 AND status = 'sending'`, id, total, d.Now())
+		WHERE id = $1 AND status = 'sending'`, id, total, d.Clock.Now())
 	if err != nil {
 		return false, fmt.Errorf("finish campaign %d: %w", id, err)
 	}

@@ -12,8 +12,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // Dispatcher turns domain rows into outbox rows and sms:send tasks. Each
@@ -24,52 +26,51 @@ type Dispatcher struct {
 	Store   *outbox.Store
 	Enqueue Enqueuer
 	Logger  *slog.Logger
-	Now     func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
 }
 
-// Confirmations handles sms:dispatch_confirmations: every appointment still
-// booked and starting within the next 24 h gets one confirmation.
-func (d *Dispatcher) Confirmations() asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		now := d.Now()
-		rows, err := d.DB.Query(ctx, `
+// DispatchConfirmations handles sms:dispatch_confirmations: every
+// appointment still booked and starting within the next 24 h gets one
+// confirmation.
+func (d *Dispatcher) DispatchConfirmations(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchConfirmationsPayload) error {
+	now := d.Clock.Now()
+	rows, err := d.DB.Query(ctx, `
 			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.timezone, a.starts_at
 			FROM appointments a
 			JOIN customers c ON c.id = a.customer_id
 			JOIN salons s ON s.id = a.salon_id
 			WHERE a.status = 'booked' AND a.starts_at > $1::timestamptz AND a.starts_at <= $1::timestamptz + interval '24 hours'
 			ORDER BY a.id`, now)
-		if err != nil {
-			return fmt.Errorf("find appointments to confirm: %w", err)
-		}
-		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
-			var (
-				m                outbox.Message
-				first, salon, tz string
-				startsAt         time.Time
-			)
-			err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &tz, &startsAt)
-			m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID)
-			m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindConfirmation
-			m.Body = text.ConfirmationBody(salon, first, startsAt, zone(tz))
-			return m, err
-		})
-		if err != nil {
-			return fmt.Errorf("read appointments to confirm: %w", err)
-		}
-		return d.createAndEnqueue(ctx, "confirmations", msgs)
+	if err != nil {
+		return fmt.Errorf("find appointments to confirm: %w", err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
+		var (
+			m                outbox.Message
+			first, salon, tz string
+			startsAt         time.Time
+		)
+		err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &tz, &startsAt)
+		m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID)
+		m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindConfirmation
+		m.Body = text.ConfirmationBody(salon, first, startsAt, zone(tz))
+		return m, err
 	})
+	if err != nil {
+		return fmt.Errorf("read appointments to confirm: %w", err)
+	}
+	return d.createAndEnqueue(ctx, "confirmations", msgs)
 }
 
-// Reviews handles sms:dispatch_reviews: every appointment completed at
-// least 30 min and at most 24 h ago gets one review request with the
-// salon's review link (salons without a link are left out).
-func (d *Dispatcher) Reviews() asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		now := d.Now()
-		rows, err := d.DB.Query(ctx, `
+// DispatchReviews handles sms:dispatch_reviews: every appointment
+// completed at least 30 min and at most 24 h ago gets one review request
+// with the salon's review link (salons without a link are left out).
+func (d *Dispatcher) DispatchReviews(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchReviewsPayload) error {
+	now := d.Clock.Now()
+	rows, err := d.DB.Query(ctx, `
 			SELECT a.id, a.salon_id, a.customer_id, c.phone, c.first_name, s.name, s.review_link
 			FROM appointments a
 			JOIN customers c ON c.id = a.customer_id
@@ -78,25 +79,24 @@ func (d *Dispatcher) Reviews() asynq.Handler {
 			  AND a.completed_at <= $1::timestamptz - interval '30 minutes'
 			  AND a.completed_at >= $1::timestamptz - interval '24 hours'
 			ORDER BY a.id`, now)
-		if err != nil {
-			return fmt.Errorf("find appointments to review: %w", err)
-		}
-		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
-			var (
-				m                  outbox.Message
-				first, salon, link string
-			)
-			err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &link)
-			m.IdempotencyKey = outbox.ReviewKey(m.AppointmentID)
-			m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindReview
-			m.Body = text.ReviewBody(salon, first, link)
-			return m, err
-		})
-		if err != nil {
-			return fmt.Errorf("read appointments to review: %w", err)
-		}
-		return d.createAndEnqueue(ctx, "reviews", msgs)
+	if err != nil {
+		return fmt.Errorf("find appointments to review: %w", err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (outbox.Message, error) {
+		var (
+			m                  outbox.Message
+			first, salon, link string
+		)
+		err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &link)
+		m.IdempotencyKey = outbox.ReviewKey(m.AppointmentID)
+		m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindReview
+		m.Body = text.ReviewBody(salon, first, link)
+		return m, err
 	})
+	if err != nil {
+		return fmt.Errorf("read appointments to review: %w", err)
+	}
+	return d.createAndEnqueue(ctx, "reviews", msgs)
 }
 
 // createAndEnqueue stores msgs (new keys only) and enqueues a send for

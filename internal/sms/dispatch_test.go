@@ -12,6 +12,7 @@ import (
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // TestConcurrentConfirmationDispatchers runs two confirmation dispatchers
@@ -38,14 +39,14 @@ func TestConcurrentConfirmationDispatchers(t *testing.T) {
 	}
 	const due = extra + 3 // and Maria, James and Noah
 
-	h := f.dispatcher().Confirmations()
+	d := f.dispatcher()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range 2 {
 		wg.Go(func() {
 			<-start
-			if err := h.ProcessTask(ctx, nil); err != nil {
-				t.Errorf("Confirmations() = %v", err)
+			if err := d.DispatchConfirmations(ctx, nil, &tasksms.DispatchConfirmationsPayload{}); err != nil {
+				t.Errorf("DispatchConfirmations() = %v", err)
 			}
 		})
 	}
@@ -81,7 +82,7 @@ func TestConcurrentConfirmationDispatchers(t *testing.T) {
 		}
 	}
 	check("after two concurrent runs")
-	if err := h.ProcessTask(ctx, nil); err != nil {
+	if err := d.DispatchConfirmations(ctx, nil, &tasksms.DispatchConfirmationsPayload{}); err != nil {
 		t.Fatal(err)
 	}
 	check("after a third run")
@@ -95,7 +96,7 @@ func TestReviewDispatch(t *testing.T) {
 	seed(t, f)
 	ctx := context.Background()
 	for range 2 {
-		if err := f.dispatcher().Reviews().ProcessTask(ctx, nil); err != nil {
+		if err := f.dispatcher().DispatchReviews(ctx, nil, &tasksms.DispatchReviewsPayload{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -139,9 +140,9 @@ func TestCampaignFanOut(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := f.dispatcher().Campaigns()
+	d := f.dispatcher()
 	for range 2 {
-		if err := h.ProcessTask(ctx, nil); err != nil {
+		if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,7 +203,7 @@ func TestCampaignNotDueYet(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, seeded.Add(-2*time.Minute)) // the seed's campaign is due at seeded-1min
 	seed(t, f)
-	if err := f.dispatcher().Campaigns().ProcessTask(context.Background(), nil); err != nil {
+	if err := f.dispatcher().DispatchCampaigns(context.Background(), nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM sms_messages`); n != 0 {
@@ -228,8 +229,8 @@ func TestCampaignRefusedDoesNotBlockOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.dispatcher().Campaigns().ProcessTask(ctx, nil); err == nil {
-		t.Error("Campaigns() = nil, want the refused campaign's error")
+	if err := f.dispatcher().DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err == nil {
+		t.Error("DispatchCampaigns() = nil, want the refused campaign's error")
 	}
 	if n := f.count(t, `SELECT count(*) FROM campaigns WHERE id <> $1 AND status = 'sent' AND recipients_total = 5`, bad); n != 1 {
 		t.Errorf("the seeded campaign, due after the refused one, was not fanned out (%d sent)", n)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/worker"
@@ -93,11 +94,11 @@ func TestQuietHours(t *testing.T) {
 			to := fmt.Sprintf("+155555505%02d", i)
 			id := f.message(t, salon, f.customer(t, salon, to, true), tt.kind, to)
 			s := f.sender()
-			s.Now = func() time.Time { return tt.now }
+			s.Clock = clock.Fixed(tt.now)
 			s.QuietTransactional = tt.quietTransactional
 
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() = %v, want nil", err)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Fatalf("Send() = %v, want nil", err)
 			}
 			m := f.get(t, id)
 			sent := len(f.fake.SentTo(to))
@@ -114,9 +115,9 @@ func TestQuietHours(t *testing.T) {
 			f.wantTaskAt(t, id, tt.waitUntil)
 
 			// The scheduled task runs at the opening: the text goes out.
-			s.Now = func() time.Time { return tt.waitUntil }
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() at the opening = %v", err)
+			s.Clock = clock.Fixed(tt.waitUntil)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Fatalf("Send() at the opening = %v", err)
 			}
 			if m := f.get(t, id); m.Status != outbox.StatusSent || len(f.fake.SentTo(to)) != 1 {
 				t.Errorf("at the opening: row %s, fake holds %d; want sent, 1", m.Status, len(f.fake.SentTo(to)))
@@ -135,8 +136,8 @@ func TestQuietHoursWaitRunTwice(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	id := f.message(t, salon, f.customer(t, salon, "+15555550601", true), outbox.KindReview, "+15555550601")
 	for i := range 2 {
-		if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-			t.Fatalf("run %d: ProcessTask() = %v, want nil", i+1, err)
+		if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+			t.Fatalf("run %d: Send() = %v, want nil", i+1, err)
 		}
 	}
 	scheduled, err := f.insp.ListScheduledTasks(smsQueue)
@@ -168,9 +169,12 @@ func TestQuietHoursWakeUpEarly(t *testing.T) {
 	id := f.message(t, salon, f.customer(t, salon, "+15555550602", true), outbox.KindReview, "+15555550602")
 
 	q, _ := queues.Lookup(queues.SMS)
+	s := f.sender()
+	handlers := worker.NewHandlers()
+	worker.Handle(handlers, tasksms.KindSend, s.Send)
 	w, err := worker.New(worker.Config{
 		Redis: f.rdb.Client, Queues: []queues.Queue{q},
-		Handlers:     map[string]asynq.Handler{tasksms.KindSend: f.sender()},
+		Handlers:     handlers,
 		PollInterval: 20 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})
@@ -235,8 +239,8 @@ func TestConsentCheckedAtSend(t *testing.T) {
 			if _, err := f.pool.Exec(ctx, tt.change, customer); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.sender().ProcessTask(ctx, sendTask(t, id)); err != nil {
-				t.Fatalf("ProcessTask() = %v", err)
+			if err := handler(f.sender()).ProcessTask(ctx, sendTask(t, id)); err != nil {
+				t.Fatalf("Send() = %v", err)
 			}
 			m, sent := f.get(t, id), len(f.fake.SentTo(to))
 			if tt.want == "" {

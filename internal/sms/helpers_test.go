@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,11 +13,13 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
 	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/internal/worker"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -32,30 +33,6 @@ const (
 	smsQueue   = "sms"
 )
 
-// testClock is a fixed clock that a test moves by hand; safe for concurrent use.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is one test's Postgres schema, Redis database and Twilio fake,
 // with the twilio-go client pointed at the fake, and a fixed clock shared
 // by the code under test and the fake.
@@ -68,7 +45,7 @@ type fixture struct {
 	provider Provider
 	client   *asynq.Client
 	insp     *asynq.Inspector
-	clock    *testClock
+	clock    *clock.Manual
 	logger   *slog.Logger
 }
 
@@ -78,13 +55,13 @@ func newFixture(t testing.TB, now time.Time) *fixture {
 	f := &fixture{
 		pg:     testenv.NewPostgres(t),
 		rdb:    testenv.NewRedis(t),
-		clock:  &testClock{t: now},
+		clock:  clock.NewManual(now),
 		logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	f.pool = f.pg.Pool
 	f.store = outbox.New(f.pool)
 	f.fake = twiliofake.New(t, accountSID, authToken)
-	f.fake.SetNow(f.clock.Now)
+	f.fake.SetClock(f.clock.Clock())
 	f.provider = Twilio{C: newTwilioClient(t, f.fake)}
 	f.client = asynq.NewClientFromRedisClient(f.rdb.Client)
 	f.insp = asynq.NewInspectorFromRedisClient(f.rdb.Client)
@@ -111,23 +88,23 @@ func newTwilioClient(t testing.TB, fake *twiliofake.Fake) *twilio.Client {
 func (f *fixture) sender() *Sender {
 	return &Sender{
 		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client,
-		Quiet: text.DefaultQuietHours, PublicBaseURL: publicBase, Logger: f.logger, Now: f.clock.Now,
+		Quiet: text.DefaultQuietHours, PublicBaseURL: publicBase, Logger: f.logger, Clock: f.clock.Clock(),
 	}
 }
 
 func (f *fixture) dispatcher() *Dispatcher {
-	return &Dispatcher{DB: f.pool, Store: f.store, Enqueue: f.client, Logger: f.logger, Now: f.clock.Now, EnqueueWorkers: 16}
+	return &Dispatcher{DB: f.pool, Store: f.store, Enqueue: f.client, Logger: f.logger, Clock: f.clock.Clock(), EnqueueWorkers: 16}
 }
 
 func (f *fixture) reconciler() *Reconciler {
 	return &Reconciler{
 		Store: f.store, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
-		Logger: f.logger, Clock: f.clock.Now, Skew: 5 * time.Second, Tasks: f.insp,
+		Logger: f.logger, Clock: f.clock.Clock(), Skew: 5 * time.Second, Tasks: f.insp,
 	}
 }
 
 func (f *fixture) webhooks() *Webhooks {
-	return &Webhooks{Store: f.store, AuthToken: authToken, PublicBaseURL: publicBase, Logger: f.logger, Now: f.clock.Now}
+	return &Webhooks{Store: f.store, AuthToken: authToken, PublicBaseURL: publicBase, Logger: f.logger, Clock: f.clock.Clock()}
 }
 
 // salon inserts a salon in time zone tz and returns its id.
@@ -207,22 +184,32 @@ func sendTask(t testing.TB, id int64) *asynq.Task {
 	return task
 }
 
-// handlers is the sms queue's kinds, for drain.
-func (f *fixture) handlers(s *Sender) map[string]asynq.Handler {
+// handler is s as the worker registers it: worker.Handle decodes and
+// validates the payload, then Send runs.
+func handler(s *Sender) asynq.Handler {
+	h := worker.NewHandlers()
+	worker.Handle(h, tasksms.KindSend, s.Send)
+	fn, _ := h.Lookup(tasksms.KindSend)
+	return fn
+}
+
+// handlers is the sms queue's kinds, registered as the worker does, for
+// drain.
+func (f *fixture) handlers(s *Sender) *worker.Handlers {
 	d := f.dispatcher()
-	return map[string]asynq.Handler{
-		tasksms.KindSend:                  s,
-		tasksms.KindDispatchConfirmations: d.Confirmations(),
-		tasksms.KindDispatchReviews:       d.Reviews(),
-		tasksms.KindDispatchCampaigns:     d.Campaigns(),
-	}
+	h := worker.NewHandlers()
+	worker.Handle(h, tasksms.KindSend, s.Send)
+	worker.Handle(h, tasksms.KindDispatchConfirmations, d.DispatchConfirmations)
+	worker.Handle(h, tasksms.KindDispatchReviews, d.DispatchReviews)
+	worker.Handle(h, tasksms.KindDispatchCampaigns, d.DispatchCampaigns)
+	return h
 }
 
 // drain plays the worker by hand: it runs every pending task of the sms
 // queue through its handler, oldest first, deleting each, until none is
 // left (tasks may enqueue more). It returns how many ran and the errors
 // they returned. Scheduled tasks are left alone.
-func (f *fixture) drain(t testing.TB, handlers map[string]asynq.Handler) (ran int, errs []error) {
+func (f *fixture) drain(t testing.TB, handlers *worker.Handlers) (ran int, errs []error) {
 	t.Helper()
 	for range 100 {
 		pending, err := f.insp.ListPendingTasks(smsQueue, asynq.PageSize(1000))
@@ -236,7 +223,7 @@ func (f *fixture) drain(t testing.TB, handlers map[string]asynq.Handler) (ran in
 			if err := f.insp.DeleteTask(smsQueue, info.ID); err != nil {
 				t.Fatalf("delete task %s: %v", info.ID, err)
 			}
-			h, ok := handlers[info.Type]
+			h, ok := handlers.Lookup(info.Type)
 			if !ok {
 				t.Fatalf("no handler for %s", info.Type)
 			}

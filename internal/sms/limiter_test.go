@@ -175,8 +175,8 @@ func TestSendOverTheRate(t *testing.T) {
 				ids = append(ids, f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to))
 			}
 			for _, id := range ids {
-				if err := s.ProcessTask(ctx, sendTask(t, id)); err != nil {
-					t.Fatalf("ProcessTask(%d) = %v, want nil", id, err)
+				if err := handler(s).ProcessTask(ctx, sendTask(t, id)); err != nil {
+					t.Fatalf("Send(%d) = %v, want nil", id, err)
 				}
 			}
 			if m := f.get(t, ids[0]); m.Status != outbox.StatusSent {

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/salonworks/jobs/internal/clock"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -27,8 +28,8 @@ func TestSendDuringADatabaseOutageSpendsNoRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	s := &Sender{Store: outbox.New(pool), DB: pool, Now: func() time.Time { return t0 }}
-	err = s.ProcessTask(context.Background(), sendTask(t, 42))
+	s := &Sender{Store: outbox.New(pool), DB: pool, Clock: clock.Fixed(t0)}
+	err = handler(s).ProcessTask(context.Background(), sendTask(t, 42))
 	rl, ok := taskerr.AsRateLimit(err)
 	if !ok || rl.Delay != outageWait {
 		t.Fatalf("ProcessTask() with the database down = %v, want a wait of %s", err, outageWait)

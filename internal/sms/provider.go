@@ -1,6 +1,3 @@
-// Package sms is the sms queue's work: the sms:send handler (outbox
-// claim, consent, quiet hours, rate limit, Twilio), the three dispatchers,
-// the reconciler of sends whose outcome was lost, and Twilio's webhooks.
 package sms
 
 import (
@@ -9,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/sms/twilio"
 )
@@ -46,7 +44,8 @@ func (t Twilio) Lookup(ctx context.Context, to string, since time.Time) (twilio.
 // text, never its body: SMS_PROVIDER=log, for development.
 type LogProvider struct {
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Clock stamps the made-up SIDs; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Name implements Provider.
@@ -54,7 +53,7 @@ func (LogProvider) Name() string { return "log" }
 
 // Send implements Provider.
 func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
-	sid := fmt.Sprintf("LOG%d", p.Now().UnixNano())
+	sid := fmt.Sprintf("LOG%d", p.Clock.Now().UnixNano())
 	p.Logger.InfoContext(ctx, "sms sent to the log (SMS_PROVIDER=log)", "to", redact.Phone(to), "chars", len([]rune(body)), "sid", sid)
 	return sid, nil
 }

@@ -31,8 +31,8 @@ func TestReconcileAcceptedThen5xx(t *testing.T) {
 	f.fake.Script(to, twiliofake.AcceptThenFail5xx())
 	s := f.sender()
 
-	if err := s.ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
-		t.Fatalf("ProcessTask() = %v, want a permanent error", err)
+	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
+		t.Fatalf("Send() = %v, want a permanent error", err)
 	}
 	if m := f.get(t, id); m.Status != outbox.StatusUnknown {
 		t.Fatalf("row = %s, want unknown", m.Status)
@@ -88,7 +88,7 @@ func TestReconcileWorkerKilledBetweenClaimAndSend(t *testing.T) {
 			s, r := f.sender(), f.reconciler()
 			// Its task is delivered again meanwhile: it must not take a
 			// live claim over.
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 				t.Fatalf("redelivered ProcessTask() = %v", err)
 			}
 			f.clock.Set(t0.Add(outbox.StuckAfter - time.Second))
@@ -152,15 +152,15 @@ func TestReconcileWorkerKilledBetweenSendAndRecord(t *testing.T) {
 				}
 				return died
 			}
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); !errors.Is(err, died) {
-				t.Fatalf("ProcessTask() = %v, want the seam's error", err)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); !errors.Is(err, died) {
+				t.Fatalf("Send() = %v, want the seam's error", err)
 			}
 			if m := f.get(t, id); m.Status != outbox.StatusSending {
 				t.Fatalf("row = %s, want sending (sent but not recorded)", m.Status)
 			}
 			// asynq delivers the task again, to a healthy worker.
-			if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Fatalf("redelivered ProcessTask() = %v", err)
+			if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Fatalf("redelivered Send() = %v", err)
 			}
 			f.clock.Set(t0.Add(pastGrace))
 			if err := f.reconciler().Pass(context.Background()); err != nil {
@@ -209,7 +209,7 @@ func TestReconcileAbsentIsSentAgain(t *testing.T) {
 			}
 			f.fake.Script(tt.to, twiliofake.Error(502, 20500, "Bad Gateway"))
 			s, r := f.sender(), f.reconciler()
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
 				t.Fatalf("ProcessTask() = %v, want permanent", err)
 			}
 			if tt.cancel {
@@ -258,7 +258,7 @@ func TestReconcileUndecidable(t *testing.T) {
 	const to = "+15555550408"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindCampaign, to)
 	f.fake.Script(to, twiliofake.Error(502, 20500, "Bad Gateway"))
-	if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
+	if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
 		t.Fatalf("ProcessTask() = %v, want permanent", err)
 	}
 	r := f.reconciler()
@@ -310,7 +310,7 @@ func TestStatusCallbackResolvesUnknown(t *testing.T) {
 	const to = "+15555550409"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindReview, to)
 	f.fake.Script(to, twiliofake.AcceptThenFail5xx())
-	if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
+	if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); !taskerr.IsPermanent(err) {
 		t.Fatalf("ProcessTask() = %v, want permanent", err)
 	}
 	msgs := f.fake.SentTo(to)

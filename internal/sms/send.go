@@ -2,7 +2,6 @@ package sms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio"
@@ -48,7 +48,8 @@ type Sender struct {
 	// PublicBaseURL is the origin Twilio calls back (PUBLIC_BASE_URL).
 	PublicBaseURL string
 	Logger        *slog.Logger
-	Now           func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 
 	// afterSend is a test seam: it runs after the provider accepted a
 	// message and before the row records it (a worker killed there).
@@ -64,19 +65,13 @@ func NewSendTask(id int64, opts ...asynq.Option) (*asynq.Task, error) {
 	return tasksms.NewSendTask(tasksms.SendPayload{MessageID: id}, append([]asynq.Option{asynq.TaskID(SendTaskID(id))}, opts...)...)
 }
 
-// ProcessTask implements asynq.Handler.
-func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p tasksms.SendPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return taskerr.Permanent("decode sms:send payload", err)
-	}
-	if err := p.Validate(); err != nil {
-		return taskerr.Permanent("invalid sms:send payload", err)
-	}
+// Send handles one sms:send task, its payload decoded and validated by the
+// worker: a row of the outbox, or an inline message stored first.
+func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *tasksms.SendPayload) error {
 	id := p.MessageID
 	if id == 0 {
 		var err error
-		if id, err = s.createInline(ctx, p); err != nil {
+		if id, err = s.createInline(ctx, *p); err != nil {
 			return err
 		}
 	}
@@ -104,7 +99,7 @@ func (s *Sender) createInline(ctx context.Context, p tasksms.SendPayload) (int64
 }
 
 func (s *Sender) send(ctx context.Context, id int64) error {
-	now := s.Now()
+	now := s.Clock.Now()
 	m, err := s.Store.Claim(ctx, id, now)
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
@@ -138,7 +133,7 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	// The hand-over is committed before the request leaves: from here on
 	// a crash leaves a row that Twilio may hold, settled by looking it up;
 	// before it, one that certainly never left, simply sent again.
-	if err := s.Store.MarkHanded(ctx, m.ID, m.ClaimedAt, s.Now()); err != nil {
+	if err := s.Store.MarkHanded(ctx, m.ID, m.ClaimedAt, s.Clock.Now()); err != nil {
 		if errors.Is(err, outbox.ErrTransition) {
 			return nil // the claim was taken over: the new holder sends
 		}
@@ -158,7 +153,7 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 			return err
 		}
 	}
-	if err := s.Store.MarkSent(rctx, m.ID, sid, s.Now()); err != nil && !errors.Is(err, outbox.ErrTransition) {
+	if err := s.Store.MarkSent(rctx, m.ID, sid, s.Clock.Now()); err != nil && !errors.Is(err, outbox.ErrTransition) {
 		// Sent but not recorded: the row stays "sending" and the
 		// reconciler finds the SID at Twilio. Never send again.
 		return taskerr.Permanent(fmt.Sprintf("sms %d sent as %s but not recorded; the reconciler will", m.ID, sid), err)
@@ -190,7 +185,7 @@ func (s *Sender) callbackURL(id int64) string {
 func (s *Sender) putBack(ctx context.Context, m outbox.Message, cause error) error {
 	ctx, cancel := detached(ctx)
 	defer cancel()
-	if err := s.Store.Release(ctx, m.ID, "retry", s.Now()); err != nil {
+	if err := s.Store.Release(ctx, m.ID, "retry", s.Clock.Now()); err != nil {
 		return errors.Join(cause, fmt.Errorf("release sms %d: %w", m.ID, err))
 	}
 	return cause
@@ -206,7 +201,7 @@ func (s *Sender) failed(ctx context.Context, m outbox.Message, err error) error 
 	)
 	switch {
 	case errors.As(err, &optout):
-		if rerr := s.Store.MarkFailed(ctx, m.ID, optout.Code, optout.Message, s.Now()); rerr != nil {
+		if rerr := s.Store.MarkFailed(ctx, m.ID, optout.Code, optout.Message, s.Clock.Now()); rerr != nil {
 			return fmt.Errorf("record sms %d failure: %w", m.ID, rerr)
 		}
 		salon := m.SalonID
@@ -215,12 +210,12 @@ func (s *Sender) failed(ctx context.Context, m outbox.Message, err error) error 
 		}
 		return taskerr.Permanent("recipient has opted out (21610)", err)
 	case errors.As(err, &perm):
-		if rerr := s.Store.MarkFailed(ctx, m.ID, perm.Code, perm.Message, s.Now()); rerr != nil {
+		if rerr := s.Store.MarkFailed(ctx, m.ID, perm.Code, perm.Message, s.Clock.Now()); rerr != nil {
 			return fmt.Errorf("record sms %d failure: %w", m.ID, rerr)
 		}
 		return taskerr.Permanent(fmt.Sprintf("twilio refused sms %d (%d)", m.ID, perm.Code), err)
 	case errors.As(err, &limited):
-		if rerr := s.Store.Release(ctx, m.ID, outbox.WaitRateLimited, s.Now().Add(limited.RetryAfter)); rerr != nil {
+		if rerr := s.Store.Release(ctx, m.ID, outbox.WaitRateLimited, s.Clock.Now().Add(limited.RetryAfter)); rerr != nil {
 			return fmt.Errorf("release sms %d: %w", m.ID, rerr)
 		}
 		return taskerr.RateLimited(limited.RetryAfter, err)

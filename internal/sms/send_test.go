@@ -30,8 +30,8 @@ func TestSendAcceptedRecordsSIDAndCallback(t *testing.T) {
 	const to = "+15555550101"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
 
-	if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-		t.Fatalf("ProcessTask() = %v", err)
+	if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+		t.Fatalf("Send() = %v", err)
 	}
 	got := f.fake.SentTo(to)
 	if len(got) != 1 {
@@ -48,8 +48,8 @@ func TestSendAcceptedRecordsSIDAndCallback(t *testing.T) {
 		t.Errorf("Twilio got body %q via %q, want the row's body via %s", got[0].Body, got[0].MessagingServiceSID, serviceSID)
 	}
 	// A duplicate delivery of the task finds the row sent.
-	if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-		t.Errorf("second ProcessTask() = %v, want nil", err)
+	if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+		t.Errorf("second Send() = %v, want nil", err)
 	}
 	if n := len(f.fake.SentTo(to)); n != 1 {
 		t.Errorf("after a duplicate task the fake holds %d messages, want 1", n)
@@ -112,16 +112,16 @@ func TestSendTwilioErrorClasses(t *testing.T) {
 			f.fake.Script(to, tt.step)
 			s := f.sender()
 
-			err := s.ProcessTask(context.Background(), sendTask(t, id))
+			err := handler(s).ProcessTask(context.Background(), sendTask(t, id))
 			rl, limited := taskerr.AsRateLimit(err)
 			switch tt.want {
 			case permanent, unknownOut:
 				if !taskerr.IsPermanent(err) || limited {
-					t.Fatalf("ProcessTask() = %v, want a permanent error (no retry)", err)
+					t.Fatalf("Send() = %v, want a permanent error (no retry)", err)
 				}
 			case rateLimited:
 				if !limited || taskerr.IsPermanent(err) {
-					t.Fatalf("ProcessTask() = %v, want a *taskerr.RateLimitError", err)
+					t.Fatalf("Send() = %v, want a *taskerr.RateLimitError", err)
 				}
 				if rl.Delay != tt.delay {
 					t.Errorf("rate limit delay = %s, want %s", rl.Delay, tt.delay)
@@ -166,8 +166,8 @@ func TestSendTwilioErrorClasses(t *testing.T) {
 			// The task runs again (asynq's retry, or a duplicate delivery).
 			// Only a rate-limited row goes out then; nothing else is sent
 			// twice.
-			if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
-				t.Errorf("second ProcessTask() = %v, want nil", err)
+			if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+				t.Errorf("second Send() = %v, want nil", err)
 			}
 			if n := len(f.fake.SentTo(to)); n != tt.redeliver {
 				t.Errorf("after the task ran again the fake holds %d messages, want %d", n, tt.redeliver)
@@ -242,9 +242,9 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 			ctx, cancel := tt.setup(t, s)
 			defer cancel()
 
-			err := s.ProcessTask(ctx, sendTask(t, id))
+			err := handler(s).ProcessTask(ctx, sendTask(t, id))
 			if err == nil || taskerr.IsPermanent(err) || !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("ProcessTask() = %v, want the context's error, retryable", err)
+				t.Errorf("Send() = %v, want the context's error, retryable", err)
 			}
 			if m := f.get(t, id); m.Status != outbox.StatusPending || m.Attempts != 0 {
 				t.Errorf("row = %s after %d attempts, want pending with the attempt given back", m.Status, m.Attempts)
@@ -265,8 +265,8 @@ func TestSendInline(t *testing.T) {
 	const to = "+15555550451"
 	payload := []byte(fmt.Sprintf(`{"to":%q,"body":"Your nails are ready!","salon_id":%d,"category":"transactional","idempotency_key":"order-77"}`, to, salon))
 	for range 2 {
-		if err := f.sender().ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
-			t.Fatalf("ProcessTask(inline) = %v", err)
+		if err := handler(f.sender()).ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
+			t.Fatalf("Send(inline) = %v", err)
 		}
 	}
 	if n := len(f.fake.SentTo(to)); n != 1 {
@@ -276,8 +276,8 @@ func TestSendInline(t *testing.T) {
 		t.Errorf("%d sent rows under api:order-77, want 1", n)
 	}
 	bad := asynq.NewTask(tasksms.KindSend, []byte(`{"to":"+15555550451"}`))
-	if err := f.sender().ProcessTask(context.Background(), bad); !taskerr.IsPermanent(err) {
-		t.Errorf("ProcessTask(incomplete inline) = %v, want permanent", err)
+	if err := handler(f.sender()).ProcessTask(context.Background(), bad); !taskerr.IsPermanent(err) {
+		t.Errorf("Send(incomplete inline) = %v, want permanent", err)
 	}
 }
 
@@ -293,8 +293,8 @@ func TestLogProvider(t *testing.T) {
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))
 	s := f.sender()
-	s.Provider = LogProvider{Logger: logger, Now: f.clock.Now}
-	if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+	s.Provider = LogProvider{Logger: logger, Clock: f.clock.Clock()}
+	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 		t.Fatal(err)
 	}
 	m := f.get(t, id)
@@ -343,8 +343,8 @@ func TestInlineMarketingNeedsConsentOnRecord(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			payload := []byte(fmt.Sprintf(`{"to":%q,"body":"20%% off this week","salon_id":%d,"category":"marketing","idempotency_key":%q}`, tt.to, salon, tt.key))
-			if err := f.sender().ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
-				t.Fatalf("ProcessTask = %v", err)
+			if err := handler(f.sender()).ProcessTask(context.Background(), asynq.NewTask(tasksms.KindSend, payload)); err != nil {
+				t.Fatalf("Send = %v", err)
 			}
 			sent := len(f.fake.SentTo(tt.to)) == 1
 			if sent != tt.wantSent {
@@ -371,7 +371,7 @@ func TestSendRecordsHandOverFirst(t *testing.T) {
 	s := f.sender()
 	var seen outbox.Message
 	s.Provider = watchSend{Provider: f.provider, before: func() { seen = f.get(t, id) }}
-	if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 		t.Fatal(err)
 	}
 	if seen.Handover != outbox.HandoverHanded || !seen.HandedAt.Equal(t0) {

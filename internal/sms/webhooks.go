@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
@@ -25,7 +25,8 @@ type Webhooks struct {
 	AuthToken     string
 	PublicBaseURL string
 	Logger        *slog.Logger
-	Now           func() time.Time
+	// Clock is the time source; nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Routes registers the two webhooks on mux.
@@ -60,9 +61,9 @@ func (w *Webhooks) status(rw http.ResponseWriter, r *http.Request) {
 	var changed bool
 	var err error
 	if id, perr := strconv.ParseInt(r.URL.Query().Get("message_id"), 10, 64); perr == nil {
-		changed, err = w.Store.ApplyStatusByID(r.Context(), id, sid, status, code, w.Now())
+		changed, err = w.Store.ApplyStatusByID(r.Context(), id, sid, status, code, w.Clock.Now())
 	} else {
-		changed, err = w.Store.ApplyStatus(r.Context(), sid, status, code, w.Now())
+		changed, err = w.Store.ApplyStatus(r.Context(), sid, status, code, w.Clock.Now())
 	}
 	if errors.Is(err, outbox.ErrUnknownTwilioStatus) {
 		// A status this daemon does not rank changes nothing; a 5xx would

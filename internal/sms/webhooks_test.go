@@ -18,6 +18,7 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // The seeded demo salon's customers (postgres.Seed).
@@ -108,7 +109,7 @@ func TestInboundStopBetweenDispatchAndSend(t *testing.T) {
 	f := newFixture(t, seeded)
 	seed(t, f)
 	ctx := context.Background()
-	if err := f.dispatcher().Confirmations().ProcessTask(ctx, nil); err != nil {
+	if err := f.dispatcher().DispatchConfirmations(ctx, nil, &tasksms.DispatchConfirmationsPayload{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.pendingTaskIDs(t)); n != 3 {
@@ -266,7 +267,7 @@ func TestStatusWebhook(t *testing.T) {
 	send := func(to string) (int64, string, string) {
 		t.Helper()
 		id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
-		if err := f.sender().ProcessTask(ctx, sendTask(t, id)); err != nil {
+		if err := handler(f.sender()).ProcessTask(ctx, sendTask(t, id)); err != nil {
 			t.Fatal(err)
 		}
 		msgs := f.fake.SentTo(to)
@@ -359,7 +360,7 @@ func TestStatusWebhookUnknownStatus(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	const to = "+15555550903"
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
-	if err := f.sender().ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+	if err := handler(f.sender()).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 		t.Fatal(err)
 	}
 	srv := f.hooks(t)
@@ -384,7 +385,7 @@ func TestPublicBaseURLWithSlash(t *testing.T) {
 	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
 	s := f.sender()
 	s.PublicBaseURL = publicBase + "/"
-	if err := s.ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
 		t.Fatal(err)
 	}
 	msg := f.fake.SentTo(to)[0]

@@ -104,7 +104,7 @@ func TestEXIFOrientationAndStripping(t *testing.T) {
 		t.Fatalf("test input lacks its metadata: %q", hasMetadata(src))
 	}
 	id := f.upload("profile_image", "users/42/avatar.jpg", "image/jpeg", src)
-	if err := f.p.Process(context.Background(), id); err != nil {
+	if err := process(context.Background(), f.p, id); err != nil {
 		t.Fatalf("Process: %v", err)
 	}
 	r := f.row(id)

@@ -17,9 +17,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/storage"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/uploads"
+	"github.com/salonworks/jobs/tasks/upload"
 )
 
 // fixture is a migrated schema, a local store and a Processor on both.
@@ -43,7 +45,18 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { store.Close() })
 	pool := testenv.NewPostgres(t).Pool
 	return &fixture{t: t, pool: pool, store: store, dir: dir,
-		p: &uploads.Processor{DB: pool, Storage: store, Now: func() time.Time { return testNow }}}
+		p: &uploads.Processor{DB: pool, Storage: store, Clock: clock.Fixed(testNow)}}
+}
+
+// process runs one attempt of upload:process for upload id, as the worker
+// does once the payload is decoded.
+func process(ctx context.Context, p *uploads.Processor, id int64) error {
+	payload := upload.ProcessPayload{UploadID: id}
+	task, err := upload.NewProcessTask(payload)
+	if err != nil {
+		return err
+	}
+	return p.Process(ctx, task, &payload)
 }
 
 // upload stores data at key and inserts a pending uploads row for it.

@@ -22,7 +22,7 @@ func TestPixelBombRefusedBeforeDecoding(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	err := f.p.Process(context.Background(), id)
+	err := process(context.Background(), f.p, id)
 	runtime.ReadMemStats(&after)
 
 	const want = "the image is 20000 × 20000 pixels; at most 40 megapixels are allowed"
@@ -91,7 +91,7 @@ func TestStorageErrorsAreRetried(t *testing.T) {
 			p.Storage = &flaky{Storage: f.store, op: op}
 			key := "retry/" + op + ".jpg"
 			id := f.upload("profile_image", key, "image/jpeg", jpegBytes(t, halves(64, 64)))
-			err := p.Process(context.Background(), id)
+			err := process(context.Background(), &p, id)
 			if !errors.Is(err, errOutage) || taskerr.IsPermanent(err) {
 				t.Fatalf("first attempt = %v, want the outage as an ordinary (retried) error", err)
 			}
@@ -102,7 +102,7 @@ func TestStorageErrorsAreRetried(t *testing.T) {
 				t.Fatal("a storage error deleted the upload")
 			}
 			// The queue's retry.
-			if err := p.Process(context.Background(), id); err != nil {
+			if err := process(context.Background(), &p, id); err != nil {
 				t.Fatalf("retry: %v", err)
 			}
 			if r := f.row(id); r.Status != "ready" || len(r.Variants) != 2 || !r.Processed {

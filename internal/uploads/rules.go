@@ -33,7 +33,7 @@ type Rule struct {
 	Image bool
 }
 
-// Rules are the upload rules by purpose (DESIGN.md, Domain rules).
+// Rules are the upload rules by purpose (docs/uploads-reports.md).
 var Rules = map[string]Rule{
 	PurposeProfileImage: {
 		MaxBytes: 5 * MiB, Noun: "a profile image", Kinds: "a JPEG, PNG, WebP or GIF image", Image: true,

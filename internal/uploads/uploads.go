@@ -12,14 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/storage"
 	"github.com/salonworks/jobs/internal/taskerr"
-	"github.com/salonworks/jobs/tasks"
 	taskupload "github.com/salonworks/jobs/tasks/upload"
 )
 
@@ -38,27 +37,14 @@ type Processor struct {
 	Storage storage.Storage
 	// MaxPixels bounds an image's width × height; DefaultMaxPixels when 0.
 	MaxPixels int64
-	// Now is the clock of processed_at; time.Now when nil.
-	Now func() time.Time
+	// Clock stamps processed_at; nil is the wall clock.
+	Clock clock.Clock
 }
 
-var _ asynq.Handler = (*Processor)(nil)
-
-// ProcessTask implements asynq.Handler.
-func (p *Processor) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	payload, err := tasks.Decode(t.Type(), t.Payload())
-	if err != nil {
-		return taskerr.Permanent("invalid "+t.Type()+" payload", err)
-	}
-	pp, ok := payload.(*taskupload.ProcessPayload)
-	if !ok {
-		return taskerr.Permanent(fmt.Sprintf("%s decodes to %T", t.Type(), payload), nil)
-	}
-	return p.Process(ctx, pp.UploadID)
-}
-
-// Process processes upload id.
-func (p *Processor) Process(ctx context.Context, id int64) error {
+// Process handles one attempt of upload:process: it processes the upload
+// the payload names. The task itself is not needed.
+func (p *Processor) Process(ctx context.Context, _ *asynq.Task, payload *taskupload.ProcessPayload) error {
+	id := payload.UploadID
 	u, err := claim(ctx, p.DB, id)
 	switch {
 	case errors.Is(err, errFinished):
@@ -80,7 +66,7 @@ func (p *Processor) Process(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("process upload %d: %w", id, err)
 	}
-	return markReady(ctx, p.DB, id, o, p.now())
+	return markReady(ctx, p.DB, id, o, p.Clock.Now())
 }
 
 // process checks and transforms the file; err is a *Rejection for a
@@ -181,7 +167,7 @@ func (p *Processor) read(ctx context.Context, key string, n int64) ([]byte, erro
 // rejected records the rejection, deletes the refused object and returns
 // the permanent error that archives the task.
 func (p *Processor) rejected(ctx context.Context, u upload, r *Rejection, o outcome) error {
-	if err := markRejected(ctx, p.DB, u.ID, r.Reason, o, p.now()); err != nil {
+	if err := markRejected(ctx, p.DB, u.ID, r.Reason, o, p.Clock.Now()); err != nil {
 		return err
 	}
 	err := taskerr.Permanent(fmt.Sprintf("upload %d rejected: %s", u.ID, r.Reason), nil)
@@ -191,11 +177,4 @@ func (p *Processor) rejected(ctx context.Context, u upload, r *Rejection, o outc
 		return errors.Join(err, fmt.Errorf("delete rejected file: %w", derr))
 	}
 	return err
-}
-
-func (p *Processor) now() time.Time {
-	if p.Now == nil {
-		return time.Now()
-	}
-	return p.Now()
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/salonworks/jobs/internal/taskerr"
-	"github.com/salonworks/jobs/tasks/upload"
 )
 
 const mib = 1 << 20
@@ -59,7 +58,7 @@ func TestSizeLimits(t *testing.T) {
 			if tt.whole == nil {
 				f.sparse(key, tt.size)
 			}
-			err := f.p.Process(context.Background(), id)
+			err := process(context.Background(), f.p, id)
 			r := f.row(id)
 			if r.Status != tt.wantStatus || r.RejectReason != tt.wantReason {
 				t.Fatalf("row = %s %q, want %s %q (err %v)", r.Status, r.RejectReason, tt.wantStatus, tt.wantReason, err)
@@ -158,7 +157,7 @@ func TestTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := f.upload(tt.purpose, tt.key, tt.declared, tt.data(t))
-			err := f.p.Process(context.Background(), id)
+			err := process(context.Background(), f.p, id)
 			r := f.row(id)
 			if r.Status != tt.wantStatus || r.RejectReason != tt.wantReason || r.ContentType != tt.wantType || r.Detected != tt.wantDetected {
 				t.Errorf("row = %s %q type %q detected %q, want %s %q type %q detected %q (err %v)", r.Status, r.RejectReason,
@@ -189,29 +188,25 @@ func ptr(b *bool) string {
 	return "false"
 }
 
-func TestProcessTaskEdges(t *testing.T) {
+func TestProcessEdges(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	id := f.upload("document", "e/doc.pdf", "application/pdf", pdfHead)
-	task, err := upload.NewProcessTask(upload.ProcessPayload{UploadID: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.p.ProcessTask(ctx, task); err != nil {
-		t.Fatalf("ProcessTask: %v", err)
+	if err := process(ctx, f.p, id); err != nil {
+		t.Fatalf("Process: %v", err)
 	}
 	// A duplicate task finds the row finished and changes nothing.
 	f.pool.Exec(ctx, "UPDATE uploads SET size_bytes = 1 WHERE id = $1", id)
-	if err := f.p.Process(ctx, id); err != nil || f.row(id).Size != 1 {
+	if err := process(ctx, f.p, id); err != nil || f.row(id).Size != 1 {
 		t.Errorf("second Process = %v, size %d; want nil and the row untouched", err, f.row(id).Size)
 	}
-	if err := f.p.Process(ctx, 999999); !taskerr.IsPermanent(err) || !strings.Contains(err.Error(), "upload 999999 does not exist") {
+	if err := process(ctx, f.p, 999999); !taskerr.IsPermanent(err) || !strings.Contains(err.Error(), "upload 999999 does not exist") {
 		t.Errorf("Process(missing) = %v, want a permanent error", err)
 	}
 	missing := f.upload("document", "e/gone.pdf", "", pdfHead)
 	f.store.Delete(ctx, "e/gone.pdf")
-	if err := f.p.Process(ctx, missing); !taskerr.IsPermanent(err) || f.row(missing).RejectReason != "the file was not found: the upload did not finish" {
+	if err := process(ctx, f.p, missing); !taskerr.IsPermanent(err) || f.row(missing).RejectReason != "the file was not found: the upload did not finish" {
 		t.Errorf("Process(object gone) = %v, row %+v", err, f.row(missing))
 	}
 }

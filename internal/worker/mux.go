@@ -8,6 +8,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -19,17 +20,12 @@ type Mux struct {
 	handlers map[string]asynq.Handler
 }
 
-// NewMux returns a mux over handlers, keyed by kind.
-func NewMux(handlers map[string]asynq.Handler) *Mux {
-	m := &Mux{handlers: make(map[string]asynq.Handler, len(handlers))}
-	for k, h := range handlers {
-		m.handlers[k] = h
-	}
-	return m
+// NewMux returns a mux over the table as it is now: registering in h
+// afterwards does not change what the mux routes, so a running worker's
+// table cannot change under it.
+func NewMux(h *Handlers) *Mux {
+	return &Mux{handlers: maps.Clone(h.m)}
 }
-
-// Kinds returns the number of kinds the mux handles.
-func (m *Mux) Kinds() int { return len(m.handlers) }
 
 // ProcessTask implements asynq.Handler.
 func (m *Mux) ProcessTask(ctx context.Context, t *asynq.Task) error {

@@ -14,8 +14,10 @@ import (
 // kind, the JSON log line and the metrics.
 func BenchmarkObserve(b *testing.B) {
 	noop := asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })
+	table := NewHandlers()
+	HandleRaw(table, "bench:noop", noop)
 	h := observe("bench", slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(), func() bool { return false })(
-		NewMux(map[string]asynq.Handler{"bench:noop": noop}))
+		NewMux(table))
 	task := asynq.NewTask("bench:noop", nil)
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -28,7 +28,7 @@ func TestShutdownInterruptsLastAttemptWithoutArchiving(t *testing.T) {
 		return ctx.Err()
 	})}
 	w, err := worker.New(worker.Config{
-		Redis: r.Client, Queues: []queues.Queue{q}, Handlers: handlers,
+		Redis: r.Client, Queues: []queues.Queue{q}, Handlers: table(handlers),
 		ShutdownTimeout: 2 * time.Second, PollInterval: 20 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: metrics.New(),
 	})

@@ -29,8 +29,9 @@ type Config struct {
 	Redis redis.UniversalClient
 	// Queues are the queues this process serves (WORKER_QUEUES).
 	Queues []queues.Queue
-	// Handlers maps each kind to its handler.
-	Handlers map[string]asynq.Handler
+	// Handlers is the table of kind → handler, filled with Handle. A kind
+	// missing from it is archived with "no handler for kind".
+	Handlers *Handlers
 	// ShutdownTimeout is how long in-flight tasks get to finish on
 	// shutdown before they are returned to their queue.
 	ShutdownTimeout time.Duration
@@ -59,8 +60,8 @@ type Worker struct {
 
 // New builds the servers; nothing runs until Start.
 func New(cfg Config) (*Worker, error) {
-	if cfg.Redis == nil || cfg.Logger == nil || cfg.Metrics == nil {
-		return nil, errors.New("worker: Redis, Logger and Metrics are required")
+	if cfg.Redis == nil || cfg.Handlers == nil || cfg.Logger == nil || cfg.Metrics == nil {
+		return nil, errors.New("worker: Redis, Handlers, Logger and Metrics are required")
 	}
 	if len(cfg.Queues) == 0 {
 		return nil, errors.New("worker: no queues to serve")

@@ -25,7 +25,22 @@ func testQueue(name string, concurrency, maxRetry int) queues.Queue {
 		Timeout: 30 * time.Second, BackoffBase: time.Second, BackoffCap: 2 * time.Second, Retention: time.Hour}
 }
 
+// table registers made-up kinds, which the catalogue does not know.
+func table(handlers map[string]asynq.Handler) *worker.Handlers {
+	h := worker.NewHandlers()
+	for kind, fn := range handlers {
+		worker.HandleRaw(h, kind, fn)
+	}
+	return h
+}
+
 func startWorker(t *testing.T, r *testenv.Redis, qs []queues.Queue, handlers map[string]asynq.Handler) *metrics.Metrics {
+	t.Helper()
+	return startTable(t, r, qs, table(handlers))
+}
+
+// startTable starts a worker serving qs with handlers until the test ends.
+func startTable(t *testing.T, r *testenv.Redis, qs []queues.Queue, handlers *worker.Handlers) *metrics.Metrics {
 	t.Helper()
 	m := metrics.New()
 	w, err := worker.New(worker.Config{

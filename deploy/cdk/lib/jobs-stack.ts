@@ -9,7 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AdminEndpoint } from './admin-endpoint';
 import { BacklogScaling } from './backlog-scaling';
-import { Command } from './names';
+import { Command, HTTP_PORT } from './names';
 import { JobsStackProps, Resolved, resolve } from './props';
 import { Redis } from './redis';
 import { JobsTask, TaskShared } from './task';
@@ -55,20 +55,40 @@ export class JobsStack extends cdk.Stack {
 
     const repository = ecr.Repository.fromRepositoryName(this, 'Repository', props.image.repositoryName);
     const migrateTag = props.image.migrateTag ?? `${props.image.tag}-migrate`;
-    const shared = this.shared(props, r, redis, bucket, ecs.ContainerImage.fromEcrRepository(repository, props.image.tag));
+    const shared = this.shared(r, ecs.ContainerImage.fromEcrRepository(repository, props.image.tag));
+    const v = this.variables(props, r, redis, bucket);
     const task = (command: string, cpu: number, memoryMiB: number, extra: Partial<ConstructorParameters<typeof JobsTask>[3]> = {}) =>
       new JobsTask(this, cap(command), shared, { command, cpu, memoryMiB, ...extra });
+    // Each role gets only the variables its command reads (`jobs config`,
+    // column USED BY); internal/deploytest checks it against the code.
     const worker = task(Command.worker, r.worker.cpu, r.worker.memoryMiB, {
-      // internal/emf: the backlog as CloudWatch metrics in the log lines.
-      environment: { METRICS_EMF: 'true' },
+      environment: {
+        ...v.serve, ...v.database, ...v.redis, ...v.delivery,
+        SHUTDOWN_TIMEOUT: `${r.shutdownTimeoutSeconds}s`,
+        // internal/emf: the backlog as CloudWatch metrics in the log lines.
+        METRICS_EMF: 'true',
+      },
+      secrets: { ...v.databaseSecrets, ...v.redisSecrets, ...v.deliverySecrets },
     });
-    const scheduler = task(Command.scheduler, 256, 512);
+    const scheduler = task(Command.scheduler, 256, 512, {
+      environment: { ...v.serve, ...v.redis },
+      secrets: v.redisSecrets,
+    });
     const admin = task(Command.admin, 512, 1024, {
-      secrets: { ADMIN_USERS: this.ssmSecret('AdminUsers', r, 'ADMIN_USERS') },
+      // The Twilio webhooks: SMS_PROVIDER=twilio serves them, checked
+      // with the auth token against PUBLIC_BASE_URL.
+      environment: { ...v.serve, ...v.database, ...v.redis, SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: props.publicBaseUrl },
+      secrets: {
+        ...v.databaseSecrets, ...v.redisSecrets,
+        TWILIO_AUTH_TOKEN: v.deliverySecrets.TWILIO_AUTH_TOKEN,
+        ADMIN_USERS: this.ssmSecret('AdminUsers', r, 'ADMIN_USERS'),
+      },
     });
     this.migrate = task(Command.migrate, 256, 512, {
       longRunning: false,
       image: ecs.ContainerImage.fromEcrRepository(repository, migrateTag),
+      environment: v.database,
+      secrets: v.databaseSecrets,
     });
 
     bucket.grantReadWrite(worker.taskDefinition.taskRole);
@@ -81,7 +101,7 @@ export class JobsStack extends cdk.Stack {
       vpc, description: `${r.prefix} ${name.toLowerCase()} tasks`, allowAllOutbound: true,
     });
     const sgs = { worker: sg('Worker'), scheduler: sg('Scheduler'), admin: sg('Admin'), migrate: sg('Migrate') };
-    // The scheduler talks to Redis only (app.Needs{} in cmd/jobs/scheduler.go).
+    // The scheduler talks to Redis only (app.Scheduler in internal/app).
     redis.allowFrom(sgs.worker, 'jobs worker');
     redis.allowFrom(sgs.scheduler, 'jobs scheduler');
     redis.allowFrom(sgs.admin, 'jobs admin');
@@ -137,23 +157,34 @@ export class JobsStack extends cdk.Stack {
     if (endpoint.dnsName) out('AdminUrl', `https://${endpoint.dnsName}/admin/queues`, 'dashboard (point your DNS name at the ALB)');
   }
 
-  /** The environment and secrets every container gets: `jobs config` names. */
-  private shared(props: JobsStackProps, r: Resolved, redis: Redis, bucket: s3.IBucket, image: ecs.ContainerImage): TaskShared {
+  /** What every container shares: the image, the process variables, the stop and log settings. */
+  private shared(r: Resolved, image: ecs.ContainerImage): TaskShared {
+    return {
+      image,
+      cpuArchitecture: r.cpuArchitecture === 'ARM64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      environment: { APP_ENV: r.appEnv, LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
+      secrets: {},
+      stopTimeout: cdk.Duration.seconds(r.stopTimeoutSeconds),
+      logRetention: r.logRetention,
+      prefix: r.prefix,
+    };
+  }
+
+  /** The variables by what they reach (`jobs config` names), for the roles to pick from. */
+  private variables(props: JobsStackProps, r: Resolved, redis: Redis, bucket: s3.IBucket) {
     const db = props.database;
-    const env: Record<string, string> = {
-      APP_ENV: r.appEnv,
-      HTTP_ADDR: ':8080',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT: `${r.shutdownTimeoutSeconds}s`,
+    const database: Record<string, string> = {
       DATABASE_ADDRESS: db.address,
       DATABASE_PORT: String(db.port ?? 5432),
       DATABASE_NAME: db.name,
       DATABASE_USERNAME: db.username,
       DATABASE_SSLMODE: db.sslMode ?? 'require',
-      REDIS_HOST: redis.host,
-      REDIS_PORT: redis.port,
-      REDIS_TLS: 'true',
+    };
+    const dbSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', db.passwordSecretArn);
+    // Config joins the parts into the URL and escapes the password, so
+    // the migrate task gets the database exactly as the services do.
+    const databaseSecrets = { DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(dbSecret, db.passwordSecretField ?? 'password') };
+    const delivery: Record<string, string> = {
       PUBLIC_BASE_URL: props.publicBaseUrl,
       SMS_PROVIDER: 'twilio',
       TWILIO_ACCOUNT_SID: props.twilio.accountSid,
@@ -162,29 +193,22 @@ export class JobsStack extends cdk.Stack {
       STORAGE: 's3',
       S3_BUCKET: bucket.bucketName,
     };
-    if (props.twilio.messagingServiceSid) env.TWILIO_MESSAGING_SERVICE_SID = props.twilio.messagingServiceSid;
-    if (props.twilio.from) env.TWILIO_FROM = props.twilio.from;
-    if (props.sesConfigurationSet) env.SES_CONFIGURATION_SET = props.sesConfigurationSet;
-    const dbSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', db.passwordSecretArn);
-    const secrets: Record<string, ecs.Secret> = {
-      // Config joins the parts into the URL and escapes the password, so
-      // the migrate task gets the database exactly as the services do.
-      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(dbSecret, db.passwordSecretField ?? 'password'),
-      REDIS_PASSWORD: ecs.Secret.fromSecretsManager(redis.authToken),
+    if (props.twilio.messagingServiceSid) delivery.TWILIO_MESSAGING_SERVICE_SID = props.twilio.messagingServiceSid;
+    if (props.twilio.from) delivery.TWILIO_FROM = props.twilio.from;
+    if (props.sesConfigurationSet) delivery.SES_CONFIGURATION_SET = props.sesConfigurationSet;
+    const deliverySecrets: Record<string, ecs.Secret> = {
       TWILIO_AUTH_TOKEN: this.ssmSecret('TwilioAuthToken', r, 'TWILIO_AUTH_TOKEN'),
     };
     if (props.apiBaseUrl) {
-      env.API_BASE_URL = props.apiBaseUrl;
-      secrets.API_KEY = this.ssmSecret('ApiKey', r, 'API_KEY');
+      delivery.API_BASE_URL = props.apiBaseUrl;
+      deliverySecrets.API_KEY = this.ssmSecret('ApiKey', r, 'API_KEY');
     }
     return {
-      image,
-      cpuArchitecture: r.cpuArchitecture === 'ARM64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-      environment: env,
-      secrets,
-      stopTimeout: cdk.Duration.seconds(r.stopTimeoutSeconds),
-      logRetention: r.logRetention,
-      prefix: r.prefix,
+      serve: { HTTP_ADDR: `:${HTTP_PORT}` },
+      database, databaseSecrets,
+      redis: { REDIS_HOST: redis.host, REDIS_PORT: redis.port, REDIS_TLS: 'true' },
+      redisSecrets: { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(redis.authToken) },
+      delivery, deliverySecrets,
     };
   }
 

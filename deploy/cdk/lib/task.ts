@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BINARY, HTTP_PORT } from './names';
 
-/** What every jobs container shares: one image, one environment. */
+/** What every jobs container shares: one image, the variables every command reads. */
 export interface TaskShared {
   readonly image: ecs.ContainerImage;
   readonly cpuArchitecture: ecs.CpuArchitecture;

@@ -63,7 +63,7 @@ func Phone(i int) string { return fmt.Sprintf("+1555%07d", i) }
 func Email(i int) string { return fmt.Sprintf("client%d@example.com", i) }
 
 // payload returns a task kind and JSON payload for the queue, the shapes
-// of the real task contract (DESIGN.md, task kinds).
+// of the real task contract (docs/design.md, the task catalogue).
 func payload(queue string, i int) (string, string) {
 	switch queue {
 	case "emails":

@@ -73,7 +73,7 @@ func (s *Store) ExpireSending(ctx context.Context, id int64, lease time.Duration
 		return ExpiryNone, 0, fmt.Errorf("expire email %d: %w", id, err)
 	}
 	if Status(status) != StatusSending {
-		return ExpiryNone, 0, &StateError{Op: "expire", ID: id, Status: Status(status)}
+		return ExpiryNone, 0, table.StateError("expire", id, Status(status))
 	}
 	return ExpiryNone, max(lease-time.Duration(age*float64(time.Second)), 0), nil
 }

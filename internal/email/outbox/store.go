@@ -7,20 +7,22 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
-// Errors of the store, for errors.Is.
+// Errors of the store, for errors.Is (shared with the SMS outbox).
 var (
 	// ErrNotFound: no row has that id or key.
-	ErrNotFound = errors.New("email message not found")
+	ErrNotFound = outboxkit.ErrNotFound
 	// ErrNotClaimable: Claim found the row in a state other than pending.
-	ErrNotClaimable = errors.New("email message not claimable")
+	ErrNotClaimable = outboxkit.ErrNotClaimable
 	// ErrTransition: a transition found the row in a state it may not
 	// leave that way (every *StateError).
-	ErrTransition = errors.New("email message state transition refused")
+	ErrTransition = outboxkit.ErrTransition
 	// ErrInvalid: a row or suppression that can never be stored as given.
 	// Retrying is pointless.
-	ErrInvalid = errors.New("invalid email message")
+	ErrInvalid = outboxkit.ErrInvalid
 	// ErrKeyReused: Create found the idempotency key on a row for another
 	// template or recipient. The key names one logical email only.
 	ErrKeyReused = errors.New("idempotency key already names another email")
@@ -28,26 +30,10 @@ var (
 
 // StateError is a transition refused because the row had moved on, or
 // never got there: a concurrent claim, a duplicate task, a late call.
-type StateError struct {
-	// Op names the transition, e.g. "claim", "mark sent".
-	Op string
-	// ID is the row's id.
-	ID int64
-	// Status is the row's state when the transition was refused.
-	Status Status
-}
+type StateError = outboxkit.StateError[Status]
 
-// Error says which transition the row refused and in which state it is.
-func (e *StateError) Error() string {
-	return fmt.Sprintf("%s email %d: it is %s", e.Op, e.ID, e.Status)
-}
-
-// Is matches ErrTransition, and ErrNotClaimable for a refused claim.
-func (e *StateError) Is(target error) bool {
-	return target == ErrTransition || target == ErrNotClaimable && e.Op == opClaim
-}
-
-const opClaim = "claim"
+// table is email_messages, for the guarded transitions of its rows.
+var table = outboxkit.Table[Status]{Name: "email_messages", Noun: "email"}
 
 // Store reads and writes the email outbox and the suppression list on
 // Postgres. It is safe for concurrent use; every method is one statement,
@@ -84,18 +70,4 @@ func (s *Store) GetByKey(ctx context.Context, key string) (Message, error) {
 		return Message{}, fmt.Errorf("get email by key: %w", err)
 	}
 	return m, nil
-}
-
-// refused explains why a guarded UPDATE of row id changed nothing: the row
-// is missing (ErrNotFound) or in another state (*StateError).
-func (s *Store) refused(ctx context.Context, op string, id int64) error {
-	var status string
-	err := s.pool.QueryRow(ctx, `SELECT status FROM email_messages WHERE id = $1`, id).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("%s email %d: %w", op, id, err)
-	}
-	return &StateError{Op: op, ID: id, Status: Status(status)}
 }

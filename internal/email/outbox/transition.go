@@ -5,26 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// maxError bounds a stored error, in characters.
-const maxError = 1000
+	"github.com/salonworks/jobs/internal/postgres/outboxkit"
+)
 
 // Claim takes row id for sending, in its own committed statement, before
 // the provider is called: pending → sending, attempts+1, handover claimed
 // (updated_at, the claim's time, is set by the table's trigger). It
-// returns the row as claimed. A row in any other state is refused with a *StateError matching
-// ErrNotClaimable; a missing row with ErrNotFound.
+// returns the row as claimed. A row in any other state is refused with a
+// *StateError matching ErrNotClaimable; a missing row with ErrNotFound.
 func (s *Store) Claim(ctx context.Context, id int64) (Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx, `
 		UPDATE email_messages SET status = 'sending', attempts = attempts + 1, handover = 'claimed'
 		WHERE id = $1 AND status = 'pending'
 		RETURNING `+columns, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Message{}, s.refused(ctx, opClaim, id)
+		return Message{}, table.Refused(ctx, s.pool, outboxkit.OpClaim, id)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("claim email %d: %w", id, err)
@@ -38,7 +36,7 @@ func (s *Store) Claim(ctx context.Context, id int64) (Message, error) {
 // never handed over is put back, not written off, when its worker is lost
 // (see ExpireSending).
 func (s *Store) MarkHanded(ctx context.Context, id int64) error {
-	return s.transition(ctx, "mark handed", id, `
+	return table.Transition(ctx, s.pool, "mark handed", id, `
 		UPDATE email_messages SET handover = 'handed'
 		WHERE id = $1 AND status = 'sending' AND handover = 'claimed'`, id)
 }
@@ -47,18 +45,18 @@ func (s *Store) MarkHanded(ctx context.Context, id int64) error {
 // provider certainly did not accept (a refused connection, an error before
 // the request left), recording msg. The attempt stays counted.
 func (s *Store) Release(ctx context.Context, id int64, msg string) error {
-	return s.transition(ctx, "release", id, `
+	return table.Transition(ctx, s.pool, "release", id, `
 		UPDATE email_messages SET status = 'pending', handover = NULL, error = $2
-		WHERE id = $1 AND status = 'sending'`, id, null(truncate(msg)))
+		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(msg)))
 }
 
 // Postpone puts a claimed row back (sending → pending) because the provider
 // asked us to wait (throttling, a paused account), recording reason, and
 // gives the claim's attempt back: waiting never uses up attempts.
 func (s *Store) Postpone(ctx context.Context, id int64, reason string) error {
-	return s.transition(ctx, "postpone", id, `
+	return table.Transition(ctx, s.pool, "postpone", id, `
 		UPDATE email_messages SET status = 'pending', attempts = greatest(attempts - 1, 0), handover = NULL, error = $2
-		WHERE id = $1 AND status = 'sending'`, id, null(truncate(reason)))
+		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(reason)))
 }
 
 // MarkSent records the provider's acceptance of a claimed row: sending →
@@ -83,7 +81,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerID string, now t
 	if recorded {
 		return nil
 	}
-	return s.refused(ctx, "mark sent", id)
+	return table.Refused(ctx, s.pool, "mark sent", id)
 }
 
 // MarkFailed records an email that will never be sent: the provider refused
@@ -93,9 +91,9 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, msg string) error {
 	if msg == "" {
 		return fmt.Errorf("mark failed email %d: %w: a reason is required", id, ErrInvalid)
 	}
-	return s.transition(ctx, "mark failed", id, `
+	return table.Transition(ctx, s.pool, "mark failed", id, `
 		UPDATE email_messages SET status = 'failed', error = $2
-		WHERE id = $1 AND status IN ('pending', 'sending')`, id, truncate(msg))
+		WHERE id = $1 AND status IN ('pending', 'sending')`, id, outboxkit.Truncate(msg))
 }
 
 // MarkUnknown records that a claimed row's attempt has no known outcome (a
@@ -107,9 +105,9 @@ func (s *Store) MarkUnknown(ctx context.Context, id int64, cause error) error {
 	if cause != nil {
 		msg = OutcomeUnknown + cause.Error()
 	}
-	return s.transition(ctx, "mark unknown", id, `
+	return table.Transition(ctx, s.pool, "mark unknown", id, `
 		UPDATE email_messages SET status = 'failed', error = $2
-		WHERE id = $1 AND status = 'sending'`, id, truncate(msg))
+		WHERE id = $1 AND status = 'sending'`, id, outboxkit.Truncate(msg))
 }
 
 // MarkSkipped records that a row will never be sent, and why
@@ -118,28 +116,7 @@ func (s *Store) MarkSkipped(ctx context.Context, id int64, reason string) error 
 	if reason == "" {
 		return fmt.Errorf("mark skipped email %d: %w: a reason is required", id, ErrInvalid)
 	}
-	return s.transition(ctx, "mark skipped", id, `
+	return table.Transition(ctx, s.pool, "mark skipped", id, `
 		UPDATE email_messages SET status = 'skipped', skip_reason = $2
 		WHERE id = $1 AND status IN ('pending', 'sending')`, id, reason)
-}
-
-// transition runs a guarded UPDATE of row id; when it changes no row, the
-// error says why.
-func (s *Store) transition(ctx context.Context, op string, id int64, sql string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, sql, args...)
-	if err != nil {
-		return fmt.Errorf("%s email %d: %w", op, id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return s.refused(ctx, op, id)
-	}
-	return nil
-}
-
-// truncate bounds msg to maxError characters.
-func truncate(msg string) string {
-	if utf8.RuneCountInString(msg) <= maxError {
-		return msg
-	}
-	return string([]rune(msg)[:maxError-1]) + "…"
 }

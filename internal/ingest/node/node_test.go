@@ -20,7 +20,16 @@ import (
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
 	"github.com/salonworks/jobs/queues"
+	taskemail "github.com/salonworks/jobs/tasks/email"
+	taskreport "github.com/salonworks/jobs/tasks/report"
+	tasksms "github.com/salonworks/jobs/tasks/sms"
+	taskupload "github.com/salonworks/jobs/tasks/upload"
 )
+
+// record registers rec for kind, whose payload the worker decodes to a P.
+func record[P any](h *worker.Handlers, kind string, rec asynq.Handler) {
+	worker.Handle(h, kind, func(ctx context.Context, t *asynq.Task, _ *P) error { return rec.ProcessTask(ctx, t) })
+}
 
 // manifest is what producer.test.mjs reports it sent.
 type manifest struct {
@@ -66,10 +75,11 @@ func TestNodeProducer(t *testing.T) {
 	r := testenv.NewRedis(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rec := &runs{n: map[string]int{}}
-	handlers := map[string]asynq.Handler{}
-	for _, kind := range []string{"email:send", "report:generate", "upload:process", "sms:dispatch_reviews"} {
-		handlers[kind] = rec
-	}
+	handlers := worker.NewHandlers()
+	record[taskemail.SendPayload](handlers, taskemail.KindSend, rec)
+	record[taskreport.GeneratePayload](handlers, taskreport.KindGenerate, rec)
+	record[taskupload.ProcessPayload](handlers, taskupload.KindProcess, rec)
+	record[tasksms.DispatchReviewsPayload](handlers, tasksms.KindDispatchReviews, rec)
 	w, err := worker.New(worker.Config{Redis: r.Client, Queues: queues.All(), Handlers: handlers,
 		ShutdownTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond, Logger: logger, Metrics: metrics.New()})
 	if err != nil {
@@ -112,10 +122,7 @@ func TestNodeProducer(t *testing.T) {
 
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	want := len(m.Sent) + 1 // and the unkeyed dispatch
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && len(rec.snapshot()) < want {
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 30*time.Second, "every task to run", func() bool { return len(rec.snapshot()) >= want })
 	got := rec.snapshot()
 	sends := 0
 	for _, s := range m.Sent {

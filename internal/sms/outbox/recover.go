@@ -103,7 +103,7 @@ func (s *Store) RecordAbsent(ctx context.Context, id int64, now, next time.Time)
 		WHERE id = $1 AND status = 'unknown'
 		RETURNING absent_at`, id, now, next).Scan(&absentSince)
 	if err == pgx.ErrNoRows {
-		return time.Time{}, s.refused(ctx, "record absence", id)
+		return time.Time{}, table.Refused(ctx, s.pool, "record absence", id)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("record absence of message %d: %w", id, err)
@@ -115,7 +115,7 @@ func (s *Store) RecordAbsent(ctx context.Context, id int64, now, next time.Time)
 // decide (Twilio unreachable, a list that did not reach back far enough):
 // lookups_failed+1, and the next lookup waits until next.
 func (s *Store) RecordLookupFailed(ctx context.Context, id int64, next time.Time) error {
-	return s.transition(ctx, "record failed lookup", id, `
+	return table.Transition(ctx, s.pool, "record failed lookup", id, `
 		UPDATE sms_messages SET lookups_failed = lookups_failed + 1, lookup_after = $2
 		WHERE id = $1 AND status = 'unknown'`, id, next)
 }
@@ -125,7 +125,7 @@ func (s *Store) RecordLookupFailed(ctx context.Context, id int64, next time.Time
 // texts to one number, handed over together): unknown → sent, no SID. Its
 // status callback, which names the row, records the SID later.
 func (s *Store) MarkFoundUnattributed(ctx context.Context, id int64, now time.Time) error {
-	return s.transition(ctx, "mark found", id, `
+	return table.Transition(ctx, s.pool, "mark found", id, `
 		UPDATE sms_messages SET status = 'sent', sent_at = $2
 		WHERE id = $1 AND status = 'unknown'`, id, now)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
 // StuckAfter is how long a row may stay in sending before its worker is
@@ -17,45 +19,26 @@ import (
 // put back; a handed one becomes unknown.
 const StuckAfter = time.Minute
 
-// Errors of the store, for errors.Is.
+// Errors of the store, for errors.Is (shared with the email outbox).
 var (
 	// ErrNotFound: no row has that id.
-	ErrNotFound = errors.New("sms message not found")
+	ErrNotFound = outboxkit.ErrNotFound
 	// ErrNotClaimable: Claim found the row in a state other than pending.
-	ErrNotClaimable = errors.New("sms message not claimable")
+	ErrNotClaimable = outboxkit.ErrNotClaimable
 	// ErrTransition: a transition found the row in a state it may not
 	// leave that way (every *StateError).
-	ErrTransition = errors.New("sms message state transition refused")
+	ErrTransition = outboxkit.ErrTransition
 	// ErrInvalid: a message that can never be stored as given (bad body,
 	// number, category; unknown salon). Retrying is pointless.
-	ErrInvalid = errors.New("invalid sms message")
+	ErrInvalid = outboxkit.ErrInvalid
 )
 
 // StateError is a transition refused because the row had moved on, or
 // never got there: a concurrent claim, a duplicate task, a late call.
-type StateError struct {
-	// Op names the transition, e.g. "claim", "mark sent".
-	Op string
-	// ID is the row's id.
-	ID int64
-	// Status is the row's state when the transition was refused.
-	Status Status
-	// Handover and ClaimedAt are the row's claim when it was refused.
-	Handover  Handover
-	ClaimedAt time.Time
-}
+type StateError = outboxkit.StateError[Status]
 
-// Error says which transition the row refused and in which state it is.
-func (e *StateError) Error() string {
-	return fmt.Sprintf("%s message %d: it is %s", e.Op, e.ID, e.Status)
-}
-
-// Is matches ErrTransition, and ErrNotClaimable for a refused claim.
-func (e *StateError) Is(target error) bool {
-	return target == ErrTransition || target == ErrNotClaimable && e.Op == opClaim
-}
-
-const opClaim = "claim"
+// table is sms_messages, for the guarded transitions of its rows.
+var table = outboxkit.Table[Status]{Name: "sms_messages", Noun: "message"}
 
 // Store reads and writes the SMS outbox and consent on Postgres. It is
 // safe for concurrent use; every method is one statement (OptOut and OptIn
@@ -89,22 +72,4 @@ func (s *Store) Get(ctx context.Context, id int64) (Message, error) {
 		return Message{}, fmt.Errorf("get message %d: %w", id, err)
 	}
 	return m, nil
-}
-
-// refused explains why a guarded UPDATE of row id changed nothing: the row
-// is missing (ErrNotFound) or in another state (*StateError).
-func (s *Store) refused(ctx context.Context, op string, id int64) error {
-	var (
-		status   string
-		handover *string
-		claimed  *time.Time
-	)
-	err := s.pool.QueryRow(ctx, `SELECT status, handover, claimed_at FROM sms_messages WHERE id = $1`, id).Scan(&status, &handover, &claimed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("%s message %d: %w", op, id, err)
-	}
-	return &StateError{Op: op, ID: id, Status: Status(status), Handover: Handover(deref(handover)), ClaimedAt: deref(claimed)}
 }

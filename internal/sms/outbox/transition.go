@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// maxErrorMessage bounds a stored error message, in characters.
-const maxErrorMessage = 1000
+	"github.com/salonworks/jobs/internal/postgres/outboxkit"
+)
 
 // Claim takes row id for sending at now, in its own committed statement,
 // before Twilio is called: pending → sending, attempts+1, claimed_at = now,
@@ -36,7 +34,7 @@ func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, er
 		WHERE id = $1 AND (status = 'pending' OR status = 'sending' AND handover = 'claimed' AND claimed_at < $3)
 		RETURNING `+columns, id, now, now.Add(-s.stuckAfter)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Message{}, s.refused(ctx, opClaim, id)
+		return Message{}, table.Refused(ctx, s.pool, outboxkit.OpClaim, id)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("claim message %d: %w", id, err)
@@ -51,7 +49,7 @@ func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, er
 // evidence that Twilio did not take it. The claim time guards against a
 // worker whose claim was taken over meanwhile (see Claim).
 func (s *Store) MarkHanded(ctx context.Context, id int64, claimedAt, now time.Time) error {
-	return s.transition(ctx, "mark handed", id, `
+	return table.Transition(ctx, s.pool, "mark handed", id, `
 		UPDATE sms_messages SET handover = 'handed', handed_at = $3
 		WHERE id = $1 AND status = 'sending' AND handover = 'claimed' AND claimed_at = $2`, id, claimedAt, now)
 }
@@ -63,7 +61,7 @@ func (s *Store) MarkHanded(ctx context.Context, id int64, claimedAt, now time.Ti
 // reschedules the task for sendAfter. A handed row may be released only on
 // proof that Twilio did not take the text (a refused connection, a 429).
 func (s *Store) Release(ctx context.Context, id int64, waitReason string, sendAfter time.Time) error {
-	return s.transition(ctx, "release", id, `
+	return table.Transition(ctx, s.pool, "release", id, `
 		UPDATE sms_messages SET status = 'pending', attempts = greatest(attempts - 1, 0),
 			claimed_at = NULL, handover = NULL, handed_at = NULL, wait_reason = $2, send_after = $3
 		WHERE id = $1 AND status = 'sending'`, id, null(waitReason), nullTime(sendAfter))
@@ -91,16 +89,16 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sid string, now time.Tim
 	if recorded {
 		return nil
 	}
-	return s.refused(ctx, "mark sent", id)
+	return table.Refused(ctx, s.pool, "mark sent", id)
 }
 
 // MarkFailed records a send that cannot succeed (a permanent Twilio error,
 // or the reconciler's verdict): sending | unknown → failed, with Twilio's
 // error code (0 for none), a message and failed_at = now.
 func (s *Store) MarkFailed(ctx context.Context, id int64, code int, msg string, now time.Time) error {
-	return s.transition(ctx, "mark failed", id, `
+	return table.Transition(ctx, s.pool, "mark failed", id, `
 		UPDATE sms_messages SET status = 'failed', error_code = $2, error_message = $3, failed_at = $4
-		WHERE id = $1 AND status IN ('sending', 'unknown')`, id, null(code), null(truncate(msg)), now)
+		WHERE id = $1 AND status IN ('sending', 'unknown')`, id, null(code), null(outboxkit.Truncate(msg)), now)
 }
 
 // MarkSkipped records that a row will never be sent, and why (SkipOptedOut,
@@ -109,7 +107,7 @@ func (s *Store) MarkSkipped(ctx context.Context, id int64, reason string) error 
 	if reason == "" {
 		return fmt.Errorf("mark skipped message %d: %w: a reason is required", id, ErrInvalid)
 	}
-	return s.transition(ctx, "mark skipped", id, `
+	return table.Transition(ctx, s.pool, "mark skipped", id, `
 		UPDATE sms_messages SET status = 'skipped', skip_reason = $2
 		WHERE id = $1 AND status IN ('pending', 'sending')`, id, reason)
 }
@@ -123,10 +121,10 @@ func (s *Store) MarkUnknown(ctx context.Context, id int64, cause error) error {
 	if cause != nil {
 		msg = cause.Error()
 	}
-	return s.transition(ctx, "mark unknown", id, `
+	return table.Transition(ctx, s.pool, "mark unknown", id, `
 		UPDATE sms_messages SET status = 'unknown', error_message = $2,
 			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
-		WHERE id = $1 AND status = 'sending'`, id, null(truncate(msg)))
+		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(msg)))
 }
 
 // Reopen makes an unknown row claimable again (unknown → pending, the claim
@@ -135,29 +133,8 @@ func (s *Store) MarkUnknown(ctx context.Context, id int64, cause error) error {
 // trace of. The send path checks consent, quiet hours and the campaign
 // again before it goes out.
 func (s *Store) Reopen(ctx context.Context, id int64) error {
-	return s.transition(ctx, "reopen", id, `
+	return table.Transition(ctx, s.pool, "reopen", id, `
 		UPDATE sms_messages SET status = 'pending', claimed_at = NULL, handover = NULL, handed_at = NULL,
 			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
 		WHERE id = $1 AND status = 'unknown'`, id)
-}
-
-// transition runs a guarded UPDATE of row id; when it changes no row, the
-// error says why.
-func (s *Store) transition(ctx context.Context, op string, id int64, sql string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, sql, args...)
-	if err != nil {
-		return fmt.Errorf("%s message %d: %w", op, id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return s.refused(ctx, op, id)
-	}
-	return nil
-}
-
-// truncate bounds msg to maxErrorMessage characters.
-func truncate(msg string) string {
-	if utf8.RuneCountInString(msg) <= maxErrorMessage {
-		return msg
-	}
-	return string([]rune(msg)[:maxErrorMessage-1]) + "…"
 }

@@ -3,6 +3,6 @@
 // in a salon's local time, the inbound opt-out/opt-in/help keywords, and the
 // bodies of the messages the dispatchers create.
 //
-// Nothing here talks to Twilio, Redis or Postgres; the outbox store is in
-// the sub-package outbox.
+// Nothing here talks to Twilio, Redis or Postgres: the handlers that do
+// are in internal/sms, the outbox store in internal/sms/outbox.
 package text

@@ -15,7 +15,7 @@ func TestLookup(t *testing.T) {
 	c := newClient(t, f)
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	now := t0
-	f.SetNow(func() time.Time { return now })
+	f.SetClock(func() time.Time { return now })
 	ctx := context.Background()
 	send := func(at time.Time, body string) string {
 		t.Helper()

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salonworks/jobs/internal/clock"
 )
 
 // Message is one message the fake accepted, as Twilio would store it.
@@ -56,7 +58,7 @@ type Fake struct {
 	done       chan struct{} // closed at cleanup, releases hanging answers
 
 	mu       sync.Mutex
-	now      func() time.Time
+	clock    clock.Clock
 	scripts  map[string][]Step
 	messages []Message
 }
@@ -69,7 +71,6 @@ func New(t testing.TB, accountSID, authToken string) *Fake {
 		accountSID: accountSID,
 		authToken:  authToken,
 		done:       make(chan struct{}),
-		now:        time.Now,
 		scripts:    make(map[string][]Step),
 	}
 	f.srv = httptest.NewServer(f.routes())
@@ -84,11 +85,12 @@ func New(t testing.TB, accountSID, authToken string) *Fake {
 // (TWILIO_API_BASE).
 func (f *Fake) URL() string { return f.srv.URL }
 
-// SetNow replaces the fake's clock, which stamps date_created and date_sent.
-func (f *Fake) SetNow(now func() time.Time) {
+// SetClock replaces the fake's clock (nil is the wall clock), which stamps
+// date_created and date_sent.
+func (f *Fake) SetClock(c clock.Clock) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.now = now
+	f.clock = c
 }
 
 // Script appends steps to the answers that sends to the number to get, one
@@ -135,7 +137,7 @@ func (f *Fake) SetStatus(sid, status string) error {
 		switch status {
 		case "sent", "delivered", "undelivered":
 			if m.DateSent.IsZero() {
-				m.DateSent = f.now().UTC()
+				m.DateSent = f.clock.Now().UTC()
 			}
 		}
 		return nil
@@ -160,7 +162,7 @@ func (f *Fake) record(m Message) Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m.SID = newSID()
-	m.DateCreated = f.now().UTC()
+	m.DateCreated = f.clock.Now().UTC()
 	m.Status = "queued"
 	if m.MessagingServiceSID != "" {
 		m.Status = "accepted"

@@ -12,6 +12,7 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
 )
 
@@ -101,7 +102,7 @@ func TestListPaging(t *testing.T) {
 	t.Parallel()
 	f := twiliofake.New(t, accountSID, authToken)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	f.SetNow(func() time.Time { return now })
+	f.SetClock(clock.Fixed(now))
 	for i := range 5 {
 		post(t, f, accountSID, authToken, url.Values{"To": {"+15555550123"}, "From": {"+15550001111"}, "Body": {fmt.Sprint(i)}})
 	}

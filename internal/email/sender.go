@@ -2,7 +2,6 @@ package email
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,13 +9,14 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/email/outbox"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
 	taskemail "github.com/salonworks/jobs/tasks/email"
 )
 
-// Default timings of a Handler.
+// Default timings of a Sender.
 const (
 	// DefaultLease is how long a row may stay in sending before another
 	// attempt treats its worker as gone: far beyond the emails queue's
@@ -36,11 +36,11 @@ type Pauser interface {
 	PauseQueue(queue string) error
 }
 
-// Handler handles email:send: it stores the email in the outbox under its
+// Sender handles email:send: it stores the email in the outbox under its
 // idempotency key, skips suppressed recipients, renders the template,
 // claims the row and hands the email to the provider, at most once (see
 // the package documentation). Store, Provider and Renderer are required.
-type Handler struct {
+type Sender struct {
 	Store    *outbox.Store
 	Provider Provider
 	Renderer *Renderer
@@ -54,8 +54,8 @@ type Handler struct {
 	// Logger receives the two lines operators must see (queue paused,
 	// outcome unknown); nil discards them. Bodies are never logged.
 	Logger *slog.Logger
-	// Now stamps sent_at; nil is time.Now.
-	Now func() time.Time
+	// Clock stamps sent_at; nil is the wall clock.
+	Clock clock.Clock
 	// From is the sender (EMAIL_FROM), as FormatFrom returns it.
 	From string
 	// Lease, ThrottleDelay and PausedDelay override the defaults.
@@ -64,109 +64,86 @@ type Handler struct {
 	PausedDelay   time.Duration
 }
 
-var _ asynq.Handler = (*Handler)(nil)
-
-// ProcessTask implements asynq.Handler for email:send.
-func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p taskemail.SendPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		h.count("invalid", "")
-		return taskerr.Permanent("decode email:send payload", err)
-	}
-	if err := p.Validate(); err != nil {
-		// The recipient is re-checked here, whatever the producer did; the
-		// problems may quote it, so the error is masked.
-		h.count("invalid", "")
-		return taskerr.Permanent("invalid email:send payload", masked{err})
-	}
-	m, _, err := h.Store.Create(ctx, IdempotencyKey(p), p.Template, p.To)
+// Send handles one email:send task, its payload decoded and validated by
+// the worker (the recipient re-checked there, whatever the producer did).
+func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *taskemail.SendPayload) error {
+	m, _, err := s.Store.Create(ctx, IdempotencyKey(*p), p.Template, p.To)
 	switch {
 	case errors.Is(err, outbox.ErrKeyReused), errors.Is(err, outbox.ErrInvalid):
-		h.count("invalid", "")
-		return taskerr.Permanent("email refused by the outbox", masked{err})
+		s.count("invalid", "")
+		return taskerr.Permanent("email refused by the outbox", redact.Error(err))
 	case err != nil:
 		return fmt.Errorf("store email: %w", err)
 	}
-	return h.process(ctx, p, m)
+	return s.process(ctx, *p, m)
 }
 
 // process takes the row m of payload p from wherever it stands.
-func (h *Handler) process(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
+func (s *Sender) process(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
 	switch m.Status {
 	case outbox.StatusSent, outbox.StatusSkipped:
 		// A retry after the provider accepted it, or a duplicate task:
 		// the email is done and is not sent again.
-		h.count("duplicate", "")
+		s.count("duplicate", "")
 		return nil
 	case outbox.StatusFailed:
-		h.count("duplicate", "")
+		s.count("duplicate", "")
 		return taskerr.Permanent(fmt.Sprintf("email %d already failed, not sent again: %s", m.ID, redact.Text(m.Error)), nil)
 	case outbox.StatusSending:
-		return h.inFlight(ctx, p, m)
+		return s.inFlight(ctx, p, m)
 	}
-	if reason, suppressed, err := h.Store.Suppression(ctx, p.To); err != nil {
+	if reason, suppressed, err := s.Store.Suppression(ctx, p.To); err != nil {
 		return fmt.Errorf("email %d: %w", m.ID, err)
 	} else if suppressed {
 		rctx, cancel := record(ctx)
 		defer cancel()
-		if err := h.Store.MarkSkipped(rctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
+		if err := s.Store.MarkSkipped(rctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
 			return fmt.Errorf("skip email %d: %w", m.ID, err)
 		}
-		h.count("suppressed", reason)
+		s.count("suppressed", reason)
 		return nil
 	}
-	msg, err := h.message(p, m.ID)
+	msg, err := s.message(p, m.ID)
 	if err != nil {
-		if ferr := h.Store.MarkFailed(ctx, m.ID, err.Error()); ferr != nil && !errors.Is(ferr, outbox.ErrTransition) {
+		if ferr := s.Store.MarkFailed(ctx, m.ID, err.Error()); ferr != nil && !errors.Is(ferr, outbox.ErrTransition) {
 			return fmt.Errorf("record email %d failure: %w", m.ID, ferr)
 		}
-		h.count("invalid", "")
+		s.count("invalid", "")
 		return taskerr.Permanent(fmt.Sprintf("email %d cannot be sent", m.ID), err)
 	}
-	if m, err = h.Store.Claim(ctx, m.ID); errors.Is(err, outbox.ErrNotClaimable) {
+	if m, err = s.Store.Claim(ctx, m.ID); errors.Is(err, outbox.ErrNotClaimable) {
 		// A duplicate task claimed it a moment ago; its own attempt (or
 		// that attempt's retry) finishes the row.
-		h.count("duplicate", "")
+		s.count("duplicate", "")
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("claim email: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		// Shutdown or timeout before the call: certainly not sent.
-		return h.release(ctx, m, err)
+		return s.release(ctx, m, err)
 	}
 	// The hand-over is committed before the request leaves: a worker lost
 	// before it sent nothing, and its email is sent again, not written off.
-	if err := h.Store.MarkHanded(ctx, m.ID); err != nil {
-		return h.release(ctx, m, fmt.Errorf("record hand-over: %w", err))
+	if err := s.Store.MarkHanded(ctx, m.ID); err != nil {
+		return s.release(ctx, m, fmt.Errorf("record hand-over: %w", err))
 	}
-	id, err := h.Provider.Send(ctx, msg)
+	id, err := s.Provider.Send(ctx, msg)
 	if err != nil {
-		return h.failed(ctx, m, err)
+		return s.failed(ctx, m, err)
 	}
-	return h.sent(ctx, m, id)
+	return s.sent(ctx, m, id)
 }
 
 // message renders p into the email row id sends, and checks its headers.
-func (h *Handler) message(p taskemail.SendPayload, id int64) (Message, error) {
-	r, err := h.Renderer.Render(p.Template, p.Data)
+func (s *Sender) message(p taskemail.SendPayload, id int64) (Message, error) {
+	r, err := s.Renderer.Render(p.Template, p.Data)
 	if err != nil {
 		return Message{}, err
 	}
-	msg := Message{ID: id, Template: p.Template, From: h.From, To: p.To, Subject: r.Subject, HTML: r.HTML, Text: r.Text}
+	msg := Message{ID: id, Template: p.Template, From: s.From, To: p.To, Subject: r.Subject, HTML: r.HTML, Text: r.Text}
 	if err := msg.Check(); err != nil {
 		return Message{}, err
 	}
 	return msg, nil
 }
-
-// masked is an error whose text has its email addresses and phone numbers
-// masked, for errors that reach the log; errors.Is and As still see the
-// original.
-type masked struct{ err error }
-
-// Error returns the wrapped error's text, masked.
-func (m masked) Error() string { return redact.Text(m.err.Error()) }
-
-// Unwrap returns the wrapped error.
-func (m masked) Unwrap() error { return m.err }

@@ -97,9 +97,9 @@ func TestRefusedBeforeSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := f.h.ProcessTask(context.Background(), rawTask(tt.payload))
+			err := handler(f.s).ProcessTask(context.Background(), rawTask(tt.payload))
 			if !taskerr.IsPermanent(err) {
-				t.Fatalf("ProcessTask() = %v, want a permanent error", err)
+				t.Fatalf("Send() = %v, want a permanent error", err)
 			}
 			if strings.Contains(err.Error(), "ana@example.com") || strings.Contains(err.Error(), "bob@example.com") {
 				t.Errorf("error %q shows a recipient unmasked", err)
