@@ -118,7 +118,7 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 	worker.Handle(handlers, tasksms.KindDispatchCampaigns, disp.DispatchCampaigns)
 	h.worker, err = worker.New(worker.Config{
 		Redis: h.rdb.Client, Queues: []queues.Queue{queues.MustLookup(queues.SMS)},
-		Handlers: handlers,
+		Handlers:        handlers,
 		ShutdownTimeout: 2 * time.Second, Logger: h.logger, Metrics: metrics.New(),
 	})
 	if err != nil {
