@@ -392,3 +392,38 @@ func (w watchSend) Send(ctx context.Context, to, body, cb string) (string, error
 	w.before()
 	return w.Provider.Send(ctx, to, body, cb)
 }
+
+// TestSendWaitSurvivesCancellation: the task's context ends (shutdown)
+// just as the send must wait for the rate limit. The release and the
+// scheduled task still land: the row is not left claimed.
+func TestSendWaitSurvivesCancellation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550132"
+	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := f.sender()
+	s.Limiter = cancelThenWait{cancel: cancel, delay: time.Minute}
+	if err := handler(s).ProcessTask(ctx, sendTask(t, id)); err != nil {
+		t.Fatalf("ProcessTask() = %v", err)
+	}
+	m := f.get(t, id)
+	if m.Status != outbox.StatusPending || m.WaitReason != outbox.WaitRateLimited || !m.SendAfter.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("row = %s waiting for %q until %s, want pending, rate limited until %s", m.Status, m.WaitReason, m.SendAfter, t0.Add(time.Minute))
+	}
+	f.wantTaskAt(t, id, t0.Add(time.Minute))
+}
+
+// cancelThenWait is a rate limiter that ends the task's context and then
+// asks for a wait.
+type cancelThenWait struct {
+	cancel context.CancelFunc
+	delay  time.Duration
+}
+
+func (c cancelThenWait) Wait(context.Context) (time.Duration, error) {
+	c.cancel()
+	return c.delay, nil
+}
