@@ -116,7 +116,12 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
-	// Consent is checked now, at send time, not only when the row was made.
+	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
+		return err
+	}
+	// Consent is checked at send time, not only when the row was made, and
+	// after the rate limit's wait: a STOP that arrives while the text waits
+	// for its turn still stops it.
 	if skip, err := s.consentSkip(ctx, m); err != nil {
 		return s.putBack(ctx, m, err)
 	} else if skip != "" {
@@ -126,9 +131,6 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 			return s.putBack(ctx, m, fmt.Errorf("skip sms %d: %w", m.ID, err))
 		}
 		return nil
-	}
-	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
-		return err
 	}
 	// The hand-over is committed before the request leaves: from here on
 	// a crash leaves a row that Twilio may hold, settled by looking it up;
