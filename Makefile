@@ -16,14 +16,15 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # ADMIN_USERS requires; $$ is a literal $ for make). Never used outside `make dev`.
 DEV_ADMIN_USERS ?= dev:admin:$$2a$$12$$1y9kFaK/SDVlMCXh5q8R7e7WM/ZDby8f7jvw6OP26Fl0lFBj4UBtC
 
-.PHONY: dev test build services lint bench schema clean cdk
+.PHONY: dev test build services lint bench chaos schema clean cdk
 
 ## dev: start Redis and Postgres, migrate, load the demo salon, run `jobs dev` on :8080
 ## (dashboard at http://localhost:8080/admin/queues, user dev, password dev)
 dev: services build
 	ADMIN_USERS='$(DEV_ADMIN_USERS)' $(BIN) dev --seed
 
-## test: vet, staticcheck and every test (real Redis and Postgres) with the race detector
+## test: vet, staticcheck and every test (real Redis and Postgres) with the race detector;
+## the chaos suite (internal/chaos) runs in its short form, 300 recipients a scenario
 test: services
 	go vet ./...
 	go run $(STATICCHECK) ./...
@@ -48,6 +49,10 @@ lint:
 bench: services
 	go test -run '^$$' -bench . -benchtime 1x -count 1 ./internal/bench/ -args -tasks 50000
 	go test -run '^$$' -bench Ingest -benchtime 1x ./internal/ingest/ -args -ingest-rounds 5
+
+## chaos: the SMS recovery chaos suite at full size, 3,000 recipients a scenario; see docs/benchmarks.md
+chaos: services
+	go test -count=1 -v -timeout 30m -run TestChaos ./internal/chaos/ -args -chaos.full
 
 ## schema: regenerate tasks/schema/*.json from the payload structs
 schema:

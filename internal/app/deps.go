@@ -35,6 +35,8 @@ type Deps struct {
 	// IngestLag reports the ingest bridge's lag for /health/ready; set by
 	// WorkerParts when the bridge runs.
 	IngestLag func(context.Context) (int64, error)
+	// IngestAbandoned names abandoned ingest consumer groups, likewise.
+	IngestAbandoned func(context.Context) ([]string, error)
 	// Routes add handlers (webhooks, the dashboard) to the process's HTTP
 	// server beside health and metrics.
 	Routes []func(*http.ServeMux)

@@ -27,9 +27,10 @@ func (d *Deps) Health() *httpapi.Health {
 			}
 			return total, nil
 		},
-		Version:   version.String(),
-		Started:   d.Started,
-		IngestLag: d.IngestLag,
+		Version:         version.String(),
+		Started:         d.Started,
+		IngestLag:       d.IngestLag,
+		IngestAbandoned: d.IngestAbandoned,
 	}
 	if d.DB == nil {
 		return h

@@ -54,12 +54,16 @@ func NewSMS(d *Deps) (*SMS, error) {
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 	}
+	rm, err := sms.NewReconcileMetrics(d.Metrics.Registry)
+	if err != nil {
+		return nil, err
+	}
 	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16}
 	return &SMS{
 		Sender:     s,
 		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
-			Store: store, DB: d.DB, Provider: provider, Enqueue: client, Redis: d.Redis,
+			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{

@@ -150,6 +150,7 @@ func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 		// queue servers stop.
 		parts = append(parts, bridge)
 		d.IngestLag = bridge.Lag
+		d.IngestAbandoned = bridge.Abandoned
 	}
 	return parts, sms, nil
 }

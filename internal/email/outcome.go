@@ -13,6 +13,7 @@ import (
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/queues"
+	taskemail "github.com/salonworks/jobs/tasks/email"
 )
 
 // recordTimeout bounds a store write after the provider's answer. It runs
@@ -96,20 +97,33 @@ func (s *Sender) release(ctx context.Context, m outbox.Message, cause error) err
 
 // inFlight handles a row another attempt claimed: a duplicate task running
 // now, or a retry after a worker died mid-send. A claim younger than the
-// lease is waited for; an older one is failed as unknown, never resent.
-func (s *Sender) inFlight(ctx context.Context, m outbox.Message) error {
-	expired, remaining, err := s.Store.ExpireSending(ctx, m.ID, or(s.Lease, DefaultLease))
+// lease is waited for. An older one that never reached the provider is
+// put back and sent now; one handed to the provider is failed as unknown,
+// never resent.
+func (s *Sender) inFlight(ctx context.Context, p taskemail.SendPayload, m outbox.Message) error {
+	expiry, remaining, err := s.Store.ExpireSending(ctx, m.ID, or(s.Lease, DefaultLease))
 	switch {
 	case errors.Is(err, outbox.ErrTransition):
 		// The other attempt finished meanwhile; look again.
 		return taskerr.RateLimited(time.Second, fmt.Errorf("email %d changed state", m.ID))
 	case err != nil:
 		return fmt.Errorf("check claim of email %d: %w", m.ID, err)
-	case expired:
+	case expiry == outbox.ExpiryReleased:
+		// Its worker died before calling the provider: nothing left, so
+		// this attempt sends it.
+		m, err := s.Store.Get(ctx, m.ID)
+		if err != nil {
+			return fmt.Errorf("email %d: %w", m.ID, err)
+		}
+		if m.Status == outbox.StatusSending {
+			return taskerr.RateLimited(time.Second, fmt.Errorf("email %d was claimed again meanwhile", m.ID))
+		}
+		return s.process(ctx, p, m)
+	case expiry == outbox.ExpiryFailed:
 		s.count("unknown", "lost")
-		s.logger().ErrorContext(ctx, "email outcome unknown: its worker was lost mid-send; marked failed and not resent",
+		s.logger().ErrorContext(ctx, "email outcome unknown: its worker was lost after handing it to the provider; marked failed and not resent",
 			"email_id", m.ID, "template", m.Template, "to", redact.Email(m.To))
-		return taskerr.Permanent(fmt.Sprintf("email %d was claimed by an attempt that never finished; outcome unknown, not resent", m.ID), nil)
+		return taskerr.Permanent(fmt.Sprintf("email %d was handed to the provider by an attempt that never finished; outcome unknown, not resent", m.ID), nil)
 	}
 	s.count("in_flight", "")
 	return taskerr.RateLimited(remaining+time.Second, fmt.Errorf("email %d is being sent by another attempt", m.ID))

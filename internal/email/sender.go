@@ -91,12 +91,14 @@ func (s *Sender) process(ctx context.Context, p taskemail.SendPayload, m outbox.
 		s.count("duplicate", "")
 		return taskerr.Permanent(fmt.Sprintf("email %d already failed, not sent again: %s", m.ID, redact.Text(m.Error)), nil)
 	case outbox.StatusSending:
-		return s.inFlight(ctx, m)
+		return s.inFlight(ctx, p, m)
 	}
 	if reason, suppressed, err := s.Store.Suppression(ctx, p.To); err != nil {
 		return fmt.Errorf("email %d: %w", m.ID, err)
 	} else if suppressed {
-		if err := s.Store.MarkSkipped(ctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
+		rctx, cancel := record(ctx)
+		defer cancel()
+		if err := s.Store.MarkSkipped(rctx, m.ID, outbox.SkipSuppressed); err != nil && !errors.Is(err, outbox.ErrTransition) {
 			return fmt.Errorf("skip email %d: %w", m.ID, err)
 		}
 		s.count("suppressed", reason)
@@ -121,6 +123,11 @@ func (s *Sender) process(ctx context.Context, p taskemail.SendPayload, m outbox.
 	if err := ctx.Err(); err != nil {
 		// Shutdown or timeout before the call: certainly not sent.
 		return s.release(ctx, m, err)
+	}
+	// The hand-over is committed before the request leaves: a worker lost
+	// before it sent nothing, and its email is sent again, not written off.
+	if err := s.Store.MarkHanded(ctx, m.ID); err != nil {
+		return s.release(ctx, m, fmt.Errorf("record hand-over: %w", err))
 	}
 	id, err := s.Provider.Send(ctx, msg)
 	if err != nil {

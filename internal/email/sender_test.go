@@ -118,39 +118,65 @@ func TestRefusedBeforeSending(t *testing.T) {
 
 func TestRowFoundSending(t *testing.T) {
 	t.Parallel()
-	ses := newFakeSES(t)
-	f := newFixture(t, newSES(t, ses.srv.URL, ""))
-	ctx := context.Background()
-	p := welcome("crashed")
-	m, _, err := f.store.Create(ctx, IdempotencyKey(p), p.Template, p.To)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		handed bool // the lost worker recorded the hand-over to SES
+	}{
+		{"worker lost after the hand-over", true},
+		{"worker lost before the hand-over", false},
 	}
-	if _, err := f.store.Claim(ctx, m.ID); err != nil {
-		t.Fatal(err)
-	}
-	// A young claim: another attempt may still be at it. Wait, without
-	// spending a retry, until its lease is over.
-	err = f.run(t, p)
-	rl, ok := taskerr.AsRateLimit(err)
-	if !ok || rl.Delay < time.Minute || rl.Delay > DefaultLease+time.Second {
-		t.Fatalf("run on a fresh claim = %v, want a rate limit of about the lease", err)
-	}
-	// The claim outlived its lease: its worker is gone. The email may or
-	// may not have left, so it is failed as unknown, not resent.
-	f.pg.Pool.Exec(ctx, `UPDATE email_messages SET updated_at = now() - interval '3 minutes' WHERE id = $1`, m.ID)
-	if err := f.run(t, p); !taskerr.IsPermanent(err) {
-		t.Fatalf("run on an expired claim = %v, want a permanent error", err)
-	}
-	got := f.row(t, p)
-	if got.Status != outbox.StatusFailed || !strings.HasPrefix(got.Error, outbox.OutcomeUnknown) {
-		t.Errorf("row = %s, %q; want failed, outcome unknown", got.Status, got.Error)
-	}
-	if n := len(ses.calls()); n != 0 {
-		t.Errorf("SES got %d requests, want none", n)
-	}
-	if !strings.Contains(f.logs.String(), `"level":"ERROR"`) || strings.Contains(f.logs.String(), "ana@example.com") {
-		t.Errorf("logs = %s; want an error line with the recipient masked", f.logs)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ses := newFakeSES(t)
+			f := newFixture(t, newSES(t, ses.srv.URL, ""))
+			ctx := context.Background()
+			p := welcome("crashed")
+			m, _, err := f.store.Create(ctx, IdempotencyKey(p), p.Template, p.To)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.store.Claim(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			if tt.handed {
+				if err := f.store.MarkHanded(ctx, m.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A young claim: another attempt may still be at it. Wait,
+			// without spending a retry, until its lease is over.
+			err = f.run(t, p)
+			rl, ok := taskerr.AsRateLimit(err)
+			if !ok || rl.Delay < time.Minute || rl.Delay > DefaultLease+time.Second {
+				t.Fatalf("run on a fresh claim = %v, want a rate limit of about the lease", err)
+			}
+			f.pg.Pool.Exec(ctx, `UPDATE email_messages SET updated_at = now() - interval '3 minutes' WHERE id = $1`, m.ID)
+			err = f.run(t, p)
+			got := f.row(t, p)
+			if !tt.handed {
+				// Nothing left: it is sent now, once, not written off.
+				if err != nil || got.Status != outbox.StatusSent || len(ses.calls()) != 1 || got.Attempts != 1 {
+					t.Errorf("run on an expired claim never handed over = %v; row %s after %d attempts, SES got %d; want sent once",
+						err, got.Status, got.Attempts, len(ses.calls()))
+				}
+				return
+			}
+			// The email may or may not have left: failed as unknown, not
+			// resent.
+			if !taskerr.IsPermanent(err) {
+				t.Fatalf("run on an expired claim = %v, want a permanent error", err)
+			}
+			if got.Status != outbox.StatusFailed || !strings.HasPrefix(got.Error, outbox.OutcomeUnknown) {
+				t.Errorf("row = %s, %q; want failed, outcome unknown", got.Status, got.Error)
+			}
+			if n := len(ses.calls()); n != 0 {
+				t.Errorf("SES got %d requests, want none", n)
+			}
+			if !strings.Contains(f.logs.String(), `"level":"ERROR"`) || strings.Contains(f.logs.String(), "ana@example.com") {
+				t.Errorf("logs = %s; want an error line with the recipient masked", f.logs)
+			}
+		})
 	}
 }
 

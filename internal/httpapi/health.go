@@ -41,6 +41,10 @@ type Health struct {
 	// error reading it fails the check: a lag does not make the process
 	// unready.
 	IngestLag func(ctx context.Context) (int64, error)
+	// IngestAbandoned names the consumer groups left behind on jobs:ingest
+	// (another name, silent, holding entries back from trimming); shown
+	// in the ingest check, which it does not make unready.
+	IngestAbandoned func(ctx context.Context) ([]string, error)
 	// Startup reports whether the process finished starting: configuration
 	// valid and every migration applied.
 	Startup func(ctx context.Context) error
@@ -61,7 +65,10 @@ type Check struct {
 	Latency     *int64 `json:"latency,omitempty"`
 	PendingJobs *int   `json:"pendingJobs,omitempty"`
 	Lag         *int64 `json:"lag,omitempty"`
-	Error       string `json:"error,omitempty"`
+	// AbandonedGroups are ingest consumer groups left behind; they pin the
+	// stream's trimming until destroyed.
+	AbandonedGroups []string `json:"abandonedGroups,omitempty"`
+	Error           string   `json:"error,omitempty"`
 }
 
 // Report is the body of every probe; /health/live has no checks.
@@ -151,7 +158,13 @@ func (h *Health) Ready(ctx context.Context) Report {
 			if err != nil {
 				return failed(ctx, err)
 			}
-			return Check{Status: StatusOK, Lag: &n}
+			c := Check{Status: StatusOK, Lag: &n}
+			if h.IngestAbandoned != nil {
+				if names, err := h.IngestAbandoned(ctx); err == nil {
+					c.AbandonedGroups = names
+				}
+			}
+			return c
 		})
 	}
 	wg.Wait()

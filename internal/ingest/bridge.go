@@ -119,10 +119,28 @@ func (b *Bridge) Shutdown() {
 	})
 }
 
-// ensureGroup creates the group from ID 0 (the stream's whole backlog) and
-// the stream itself when missing.
+// ensureGroup creates the group, and the stream itself, when missing. The
+// group starts after what the other groups have all handled (startID): from
+// ID 0, the stream's whole backlog, only when no group ever handled it.
 func (b *Bridge) ensureGroup(ctx context.Context) error {
-	err := b.rdb.XGroupCreateMkStream(ctx, Stream, b.cfg.Group, "0").Err()
+	gs, err := b.rdb.XInfoGroups(ctx, Stream).Result()
+	if err == nil {
+		for _, g := range gs {
+			if g.Name == b.cfg.Group {
+				return nil
+			}
+		}
+	} else if !isNoSuchKey(err) {
+		return fmt.Errorf("read consumer groups of %s: %w", Stream, err)
+	}
+	start, err := b.startID(ctx)
+	if err != nil {
+		return fmt.Errorf("create consumer group %s on %s: %w", b.cfg.Group, Stream, err)
+	}
+	if start != "0" {
+		b.cfg.Logger.Info("ingest: consumer group created after what the other groups handled", "group", b.cfg.Group, "start_after", start)
+	}
+	err = b.rdb.XGroupCreateMkStream(ctx, Stream, b.cfg.Group, start).Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create consumer group %s on %s: %w", b.cfg.Group, Stream, err)
 	}
@@ -172,10 +190,14 @@ func (b *Bridge) claimPass(ctx context.Context) error {
 	return nil
 }
 
-// trimPass applies the trimming rule once.
+// trimPass applies the trimming rule once, and records what the groups
+// handled (HandledKey) for a group created later.
 func (b *Bridge) trimPass(ctx context.Context) error {
 	if _, err := b.Trim(ctx); err != nil && ctx.Err() == nil {
 		b.cfg.Logger.Warn("ingest: trim stream", "err", err.Error())
+	}
+	if err := b.recordHandled(ctx); err != nil && ctx.Err() == nil {
+		b.cfg.Logger.Warn("ingest: record what the groups handled", "err", err.Error())
 	}
 	return nil
 }

@@ -11,8 +11,15 @@
 // (a known queue whose whole policy then applies instead of the kind's).
 //
 // The Bridge reads the stream through the consumer group Config.Group
-// (REDIS_STREAM_CONSUMER_GROUP), created when missing with MKSTREAM from ID
-// 0, so entries added before any worker ever ran are processed. Every entry
+// (REDIS_STREAM_CONSUMER_GROUP), created when missing with MKSTREAM. A new
+// group starts after what the other groups have all handled, or, when no
+// other group is left, after HandledKey (recorded at every trim), so a
+// renamed or recreated group never turns the retained, acknowledged
+// backlog into tasks again; only a stream no group ever read is read from
+// ID 0, so entries added before any worker ever ran are processed. A group
+// left behind (another name, consumers silent for ConsumerIdle, entries it
+// never acknowledged) pins trimming: it is reported abandoned by Groups, in
+// the metrics (jobs_ingest_group_abandoned) and in /health/ready. Every entry
 // is validated by Decode with the same code as the Go constructors
 // (tasks.NewTask), then:
 //

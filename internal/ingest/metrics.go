@@ -23,6 +23,9 @@ type instruments struct {
 	entries *prometheus.CounterVec
 
 	lag, pending, length, up *prometheus.Desc
+	// backlog and abandoned cover every group on the stream, the
+	// configured one and any other (see Groups).
+	backlog, abandoned *prometheus.Desc
 }
 
 func newInstruments(b *Bridge) (*instruments, error) {
@@ -37,6 +40,9 @@ func newInstruments(b *Bridge) (*instruments, error) {
 		pending: prometheus.NewDesc("jobs_ingest_pending", "Entries delivered to the consumer group and not yet acknowledged.", []string{"group"}, nil),
 		length:  prometheus.NewDesc("jobs_ingest_stream_length", "Entries in the ingest stream and in its dead-letter stream.", []string{"stream"}, nil),
 		up:      prometheus.NewDesc("jobs_ingest_scrape_ok", "1 when the ingest stream's state could be read from Redis.", nil, nil),
+		backlog: prometheus.NewDesc("jobs_ingest_group_backlog", "Entries of jobs:ingest each consumer group has not acknowledged (undelivered or pending); trimming keeps them all.", []string{"group"}, nil),
+		abandoned: prometheus.NewDesc("jobs_ingest_group_abandoned",
+			"1 for a consumer group other than REDIS_STREAM_CONSUMER_GROUP whose consumers have been silent for the consumer idle time while it holds entries back from trimming: destroy it (XGROUP DESTROY) or the stream grows.", []string{"group"}, nil),
 	}
 	for _, o := range []string{"read", OutcomeEnqueued, OutcomeDuplicate, OutcomeDead, OutcomeFailed} {
 		m.entries.WithLabelValues(o)
@@ -73,6 +79,8 @@ func (m *instruments) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.pending
 	ch <- m.length
 	ch <- m.up
+	ch <- m.backlog
+	ch <- m.abandoned
 }
 
 // Collect implements prometheus.Collector.
@@ -90,6 +98,19 @@ func (m *instruments) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.pending, prometheus.GaugeValue, float64(st.Pending), m.b.cfg.Group)
 	ch <- prometheus.MustNewConstMetric(m.length, prometheus.GaugeValue, float64(st.Length), Stream)
 	ch <- prometheus.MustNewConstMetric(m.length, prometheus.GaugeValue, float64(st.DeadLength), DeadStream)
+	groups, err := m.b.Groups(ctx)
+	if err != nil {
+		m.b.cfg.Logger.Debug("ingest: read consumer groups for metrics", "err", err.Error())
+		return
+	}
+	for _, g := range groups {
+		abandoned := 0.0
+		if g.Abandoned {
+			abandoned = 1
+		}
+		ch <- prometheus.MustNewConstMetric(m.backlog, prometheus.GaugeValue, float64(g.Lag+g.Pending), g.Name)
+		ch <- prometheus.MustNewConstMetric(m.abandoned, prometheus.GaugeValue, abandoned, g.Name)
+	}
 }
 
 // State is the consumer group's position in the stream.

@@ -48,6 +48,11 @@ func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time)
 // waitUntil releases the row with its reason and schedules its send for at.
 // The current task then ends: the scheduled one carries the message.
 func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string, at time.Time) error {
+	// The release and the task it schedules must land even when the
+	// task's context ends now: a row left claimed would wait for the
+	// reconciler, and a released row without its task for the sweep.
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	if err := s.Store.Release(ctx, m.ID, reason, at); err != nil {
 		return fmt.Errorf("release sms %d: %w", m.ID, err)
 	}
@@ -57,7 +62,7 @@ func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string,
 	}
 	// A task ID per row and moment: a retry of this task schedules the
 	// same one, never a second.
-	id := fmt.Sprintf("%s:%d", SendTaskID(m.ID), at.Unix())
+	id := waitTaskIDFor(m.ID, at)
 	if cur, ok := asynq.GetTaskID(ctx); ok && cur == id {
 		// This very task was scheduled for that moment and runs a little
 		// early by this worker's clock: asynq would refuse the ID and the
@@ -100,6 +105,19 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 	if out {
 		return outbox.SkipOptedOut, nil
 	}
+	if m.CampaignID != 0 {
+		// A campaign called off after its rows were made (or before a
+		// resend of one whose first attempt never reached Twilio) sends
+		// nothing more.
+		var status string
+		err := s.DB.QueryRow(ctx, `SELECT status FROM campaigns WHERE id = $1`, m.CampaignID).Scan(&status)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return "", fmt.Errorf("check campaign of sms %d: %w", m.ID, err)
+		}
+		if status == "cancelled" {
+			return outbox.SkipCampaignCancelled, nil
+		}
+	}
 	if m.Category == outbox.CategoryMarketing {
 		// Consent must be on record: by the row's customer, or, for an
 		// inline text (or a customer since deleted), by every customer of
@@ -119,4 +137,10 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 		}
 	}
 	return "", nil
+}
+
+// waitTaskIDFor is the ID of the task that sends row id at at, after a
+// wait: one per row and moment.
+func waitTaskIDFor(id int64, at time.Time) string {
+	return fmt.Sprintf("%s:%d", SendTaskID(id), at.Unix())
 }

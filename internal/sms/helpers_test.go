@@ -98,7 +98,7 @@ func (f *fixture) dispatcher() *Dispatcher {
 
 func (f *fixture) reconciler() *Reconciler {
 	return &Reconciler{
-		Store: f.store, DB: f.pool, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
+		Store: f.store, Provider: f.provider, Enqueue: f.client, Redis: f.rdb.Client,
 		Logger: f.logger, Clock: f.clock.Clock(), Skew: 5 * time.Second, Tasks: f.insp,
 	}
 }

@@ -18,9 +18,9 @@ type Provider interface {
 	// Send hands one message over; statusCallback is where delivery
 	// status is reported. Errors are twilio's classes (or ordinary ones).
 	Send(ctx context.Context, to, body, statusCallback string) (sid string, err error)
-	// FindSent reports whether a message with this body went to `to`
-	// since the given time, and its SID.
-	FindSent(ctx context.Context, to string, since time.Time, body string) (sid string, found bool, err error)
+	// Lookup lists what the provider holds for `to` since the given time,
+	// and whether the list reached back that far.
+	Lookup(ctx context.Context, to string, since time.Time) (twilio.Lookup, error)
 }
 
 // Twilio adapts *twilio.Client to Provider.
@@ -35,9 +35,9 @@ func (t Twilio) Send(ctx context.Context, to, body, statusCallback string) (stri
 	return res.SID, err
 }
 
-// FindSent implements Provider.
-func (t Twilio) FindSent(ctx context.Context, to string, since time.Time, body string) (string, bool, error) {
-	return t.C.FindSent(ctx, to, since, body)
+// Lookup implements Provider.
+func (t Twilio) Lookup(ctx context.Context, to string, since time.Time) (twilio.Lookup, error) {
+	return t.C.Lookup(ctx, to, since)
 }
 
 // LogProvider "sends" by logging the masked recipient and the size of the
@@ -58,7 +58,8 @@ func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) 
 	return sid, nil
 }
 
-// FindSent implements Provider: the log provider never loses an answer.
-func (LogProvider) FindSent(context.Context, string, time.Time, string) (string, bool, error) {
-	return "", false, nil
+// Lookup implements Provider: the log keeps nothing to look up, so a
+// worker killed between hand-over and record logs the text again.
+func (LogProvider) Lookup(context.Context, string, time.Time) (twilio.Lookup, error) {
+	return twilio.Lookup{Complete: true}, nil
 }

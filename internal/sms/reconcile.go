@@ -5,196 +5,190 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
 	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/lease"
-	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms/outbox"
-	"github.com/salonworks/jobs/queues"
 )
 
-// Reconciler settles sends whose outcome was lost, and rows that lost
-// their task. Every pass, with a Redis lock so one worker does it at a time:
+// Production values of the reconciler's intervals; the chaos suite and the
+// tests shorten them.
+const (
+	// DefaultReconcileInterval is the time between passes.
+	DefaultReconcileInterval = 30 * time.Second
+	// DefaultSettle is how far apart two lookups must be that both find
+	// no trace of a text before it is sent again.
+	DefaultSettle = 2 * time.Minute
+	// DefaultGiveUp is how long after the hand-over a text whose lookups
+	// keep failing is written off as failed, outcome unknown.
+	DefaultGiveUp = 6 * time.Hour
+	// DefaultMatchWindow is how long after its hand-over Twilio may have
+	// created a text: the request's timeout and then some.
+	DefaultMatchWindow = time.Minute
+)
+
+// Reconciler settles the texts whose outcome was lost and the rows that
+// lost their task, on evidence only. Each pass, under a Redis lease so one
+// worker runs it at a time, has three independent parts, each bounded so
+// that none can starve another (the last two run side by side):
 //
-//   - a row "sending" for longer than outbox.StuckAfter (its worker died
-//     mid-send) becomes "unknown";
-//   - an "unknown" row is looked up at the provider: found, it is sent;
-//     not found after Grace, a transactional confirmation is sent again
-//     and any other text is marked failed (never blindly resent);
-//   - a "pending" row with no send activity for StuckAfter gets its
-//     sms:send task enqueued again (refused by asynq if it still exists).
+//   - claims: a row claimed but never handed to Twilio, whose claim is
+//     older than outbox.StuckAfter, goes back to pending and gets a task at
+//     once (the send path checks consent, quiet hours and the campaign
+//     again); a handed row still sending that long becomes unknown;
+//   - lookups: unknown rows due for a lookup are looked up at Twilio, one
+//     list request per number, a bounded number of numbers at a time (see
+//     settle);
+//   - sweep: pending rows whose task is lost get one again; after Redis
+//     lost its data, every pending row, at fan-out speed.
+//
+// One summary line is logged per pass that did anything.
 type Reconciler struct {
 	Store    *outbox.Store
-	DB       *pgxpool.Pool
 	Provider Provider
 	Enqueue  Enqueuer
 	Redis    redis.UniversalClient
 	Logger   *slog.Logger
-	// Clock is the time source; nil is the wall clock.
-	Clock clock.Clock
-	// Grace is how long an unknown send is looked for before the resend
-	// decision. Default 10 min.
-	Grace time.Duration
-	// Interval between passes when run as a process. Default 30 s.
-	Interval time.Duration
-	// Skew is subtracted from the claim time when looking a send up.
-	Skew time.Duration
+	Clock    clock.Clock
+	// Metrics counts the pass's outcomes; optional.
+	Metrics *ReconcileMetrics
 	// Tasks looks tasks up (asynq.Inspector); optional.
 	Tasks interface {
 		GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
 	}
+	// Interval between passes; DefaultReconcileInterval when zero.
+	Interval time.Duration
+	// Settle, GiveUp and MatchWindow: see their defaults.
+	Settle      time.Duration
+	GiveUp      time.Duration
+	MatchWindow time.Duration
+	// Skew is the clock difference with Twilio tolerated in lookups.
+	Skew time.Duration
+	// LookupsPerPass bounds the unknown rows looked at per pass (500 when
+	// zero), LookupWorkers the numbers looked up at once (8).
+	LookupsPerPass int
+	LookupWorkers  int
+	// SweepPerPass bounds the idle pending rows re-enqueued per pass in
+	// normal times (2,000 when zero); after Redis lost its data there is
+	// no bound but the pass's time.
+	SweepPerPass int
 
-	loop *service.Loop
+	once  sync.Once
+	lease *lease.Lease
+	loop  *service.Loop
+
+	mu         sync.Mutex
+	sweepAfter int64 // the idle sweep's cursor, so it does not reread the same rows
+	resetAfter int64 // the sweep-after-reset's cursor, across passes
 }
 
-// Start implements service.Service: a pass every Interval until Shutdown.
+func (r *Reconciler) init() {
+	r.once.Do(func() {
+		if r.Interval <= 0 {
+			r.Interval = DefaultReconcileInterval
+		}
+		if r.Settle <= 0 {
+			r.Settle = DefaultSettle
+		}
+		if r.GiveUp <= 0 {
+			r.GiveUp = DefaultGiveUp
+		}
+		if r.MatchWindow <= 0 {
+			r.MatchWindow = DefaultMatchWindow
+		}
+		if r.LookupsPerPass <= 0 {
+			r.LookupsPerPass = 500
+		}
+		if r.LookupWorkers <= 0 {
+			r.LookupWorkers = 8
+		}
+		if r.SweepPerPass <= 0 {
+			r.SweepPerPass = 2000
+		}
+		r.lease = lease.New(r.Redis, reconcileLease, "", max(2*r.Interval, time.Minute))
+	})
+}
+
+// reconcileLease is the Redis key of the reconciler's lease.
+const reconcileLease = "jobs:sms:reconciler"
+
+// Start runs a pass at once and then every Interval until Shutdown.
 func (r *Reconciler) Start() error {
-	interval := r.Interval
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	r.loop = &service.Loop{Name: "sms reconciler", Interval: interval, Run: r.Pass, Logger: r.Logger}
+	r.init()
+	// A pass may take longer than a short interval: after a Redis reset
+	// the sweep enqueues every pending row. The lease outlives it.
+	r.loop = &service.Loop{Name: "sms reconciler", Interval: r.Interval, Timeout: max(r.Interval, 30*time.Second), Immediate: true, Run: r.Pass, Logger: r.Logger}
 	return r.loop.Start()
 }
 
-// Shutdown implements service.Service: it ends a running pass and waits.
+// Shutdown stops the passes, cancelling a running one.
 func (r *Reconciler) Shutdown() {
 	if r.loop != nil {
 		r.loop.Shutdown()
 	}
 }
 
-// reconcileLease is the Redis key of the lease that keeps passes of
-// several workers apart; a pass that dies holding it blocks the others for
-// its TTL at most.
-const reconcileLease = "jobs:sms:reconciler"
+var _ service.Service = (*Reconciler)(nil)
 
 // Pass runs one reconciliation, unless another worker is running one.
 func (r *Reconciler) Pass(ctx context.Context) error {
-	if r.Grace <= 0 {
-		r.Grace = 10 * time.Minute
+	r.init()
+	ok, err := r.lease.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("take the sms reconciler lease: %w", err)
 	}
-	l := lease.New(r.Redis, reconcileLease, "", 5*time.Minute)
-	ok, err := l.Acquire(ctx)
-	if err != nil || !ok {
-		return err
+	if !ok {
+		return nil
 	}
-	defer l.Release(ctx)
+	defer r.lease.Release(ctx)
 	now := r.Clock.Now()
-	stuck, err := r.Store.ListStuckSending(ctx, now.Add(-outbox.StuckAfter), 500)
-	if err != nil {
-		return fmt.Errorf("list stuck sends: %w", err)
-	}
-	for _, m := range stuck {
-		if err := r.Store.MarkUnknown(ctx, m.ID, errors.New("worker gone while sending")); err != nil && !errors.Is(err, outbox.ErrTransition) {
-			return fmt.Errorf("mark sms %d unknown: %w", m.ID, err)
-		}
-	}
-	unknown, err := r.Store.ListUnknown(ctx, now, 500)
-	if err != nil {
-		return fmt.Errorf("list unknown sends: %w", err)
-	}
-	for _, m := range unknown {
-		if err := r.settle(ctx, m, now); err != nil {
-			r.Logger.Warn("sms not settled yet", "message_id", m.ID, "err", err)
-		}
-	}
-	return r.sweepPending(ctx, now)
+	var (
+		sum  passSummary
+		errs [3]error
+		wg   sync.WaitGroup
+	)
+	// Claims first (two statements and the enqueues of what they put
+	// back), so that a row found stuck is looked up in the same pass; then
+	// the lookups and the sweep side by side, so that neither waits for
+	// the other.
+	errs[0] = r.recoverClaims(ctx, now, &sum)
+	wg.Go(func() { errs[1] = r.settleUnknown(ctx, now, &sum) })
+	wg.Go(func() { errs[2] = r.sweep(ctx, now, &sum) })
+	wg.Wait()
+	err = errors.Join(errs[:]...)
+	sum.log(r.Logger, err)
+	r.Metrics.add(&sum)
+	return err
 }
 
-// settle decides one unknown row.
-func (r *Reconciler) settle(ctx context.Context, m outbox.Message, now time.Time) error {
-	sid, found, err := r.Provider.FindSent(ctx, m.To, m.ClaimedAt.Add(-r.Skew), m.Body)
+// recoverClaims puts back the stale claims that never reached Twilio and
+// enqueues them, and marks the handed rows whose worker is gone unknown.
+func (r *Reconciler) recoverClaims(ctx context.Context, now time.Time, sum *passSummary) error {
+	released, err := r.Store.ReleaseStaleClaims(ctx, now, 1000)
 	if err != nil {
-		return fmt.Errorf("look sms %d up: %w", m.ID, err)
+		return err
 	}
-	if found {
-		if _, err := r.Store.ApplyStatusByID(ctx, m.ID, sid, "sent", 0, now); err != nil {
-			return err
-		}
-		r.Logger.Info("sms outcome found: it was sent", "message_id", m.ID, "sid", sid, "to", redact.Phone(m.To))
-		return nil
-	}
-	if now.Sub(m.ClaimedAt) < r.Grace {
-		return nil // Twilio's list may lag; look again next pass
-	}
-	if m.Kind == outbox.KindConfirmation || m.Kind == outbox.KindAdhoc && m.Category == outbox.CategoryTransactional {
-		if err := r.Store.Reopen(ctx, m.ID); err != nil {
-			return err
-		}
-		task, err := NewSendTask(m.ID)
+	sum.addInt(&sum.Released, len(released))
+	var errs []error
+	for _, id := range released {
+		task, err := NewSendTask(id)
 		if err != nil {
 			return err
 		}
-		// A fresh task ID: the first task for this row is finished.
-		if _, err := r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(fmt.Sprintf("%s:resend:%d", SendTaskID(m.ID), now.Unix()))); err != nil {
-			return fmt.Errorf("enqueue resend of sms %d: %w", m.ID, err)
-		}
-		r.Logger.Warn("sms not found at the provider after the grace period: transactional, sent again", "message_id", m.ID, "to", redact.Phone(m.To))
-		return nil
-	}
-	if err := r.Store.MarkFailed(ctx, m.ID, 0, "outcome unknown and not found at the provider; not resent", now); err != nil {
-		return err
-	}
-	r.Logger.Warn("sms not found at the provider after the grace period: not transactional, marked failed", "message_id", m.ID, "kind", m.Kind)
-	return nil
-}
-
-// sweepPending re-enqueues pending rows nobody has touched for a while (a
-// dispatcher that died between storing rows and enqueuing them) under the
-// row's own task ID. When that task still exists but is finished
-// (completed or archived, kept for a day), a task named for the idle
-// episode (the row's last update) is added instead; the claim makes sure
-// only one task ever sends.
-func (r *Reconciler) sweepPending(ctx context.Context, now time.Time) error {
-	rows, err := r.DB.Query(ctx, `
-		SELECT id, updated_at FROM sms_messages
-		WHERE status = 'pending' AND updated_at < $1 AND (send_after IS NULL OR send_after < $1)
-		ORDER BY id LIMIT 1000`, now.Add(-outbox.StuckAfter))
-	if err != nil {
-		return fmt.Errorf("list idle pending sms: %w", err)
-	}
-	type idle struct {
-		id      int64
-		updated time.Time
-	}
-	var list []idle
-	for rows.Next() {
-		var i idle
-		if err := rows.Scan(&i.id, &i.updated); err != nil {
-			rows.Close()
-			return err
-		}
-		list = append(list, i)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, i := range list {
-		task, err := NewSendTask(i.id)
-		if err != nil {
-			return err
-		}
-		_, err = r.Enqueue.EnqueueContext(ctx, task)
-		if errors.Is(err, asynq.ErrTaskIDConflict) && r.Tasks != nil {
-			info, ierr := r.Tasks.GetTaskInfo(queues.SMS, SendTaskID(i.id))
-			if ierr == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived) {
-				id := fmt.Sprintf("%s:sweep:%d", SendTaskID(i.id), i.updated.UnixMicro())
-				_, err = r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id))
-			}
-		}
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			return fmt.Errorf("re-enqueue idle sms %d: %w", i.id, err)
+		// A fresh task ID: the row's first task may be finished. Should
+		// this enqueue fail, the sweep finds the pending row.
+		tid := fmt.Sprintf("%s:reclaim:%d", SendTaskID(id), now.UnixMicro())
+		if _, err := r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(tid)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			errs = append(errs, fmt.Errorf("enqueue released sms %d: %w", id, err))
 		}
 	}
-	if len(list) > 0 {
-		r.Logger.Info("idle pending sms re-enqueued", "count", len(list))
-	}
-	return nil
+	n, err := r.Store.MarkStuckUnknown(ctx, now, 1000)
+	sum.addInt(&sum.MarkedUnknown, n)
+	return errors.Join(append(errs, err)...)
 }

@@ -25,13 +25,19 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
+// RateLimiter is what the send path asks for its turn (*Limiter): the delay
+// to wait for, zero to send now.
+type RateLimiter interface {
+	Wait(ctx context.Context) (time.Duration, error)
+}
+
 // Sender handles sms:send: one outbox row taken through claim, consent,
 // quiet hours and the rate limit to the provider, exactly once.
 type Sender struct {
 	Store    *outbox.Store
 	DB       *pgxpool.Pool
 	Provider Provider
-	Limiter  *Limiter
+	Limiter  RateLimiter
 	Enqueue  Enqueuer
 	// Quiet is the window in which review and marketing texts may go out,
 	// in the salon's time zone.
@@ -69,7 +75,7 @@ func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *tasksms.SendPayload
 			return err
 		}
 	}
-	return s.send(ctx, id)
+	return waitOutage(s.send(ctx, id))
 }
 
 // createInline stores a producer's inline message under its idempotency
@@ -100,7 +106,9 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 		return taskerr.Permanent(fmt.Sprintf("sms message %d does not exist", id), err)
 	case errors.Is(err, outbox.ErrNotClaimable):
 		// Already sent, skipped, failed, or in another worker's hands (or
-		// the reconciler's): nothing to do, and nothing to send twice.
+		// the reconciler's): nothing to do, and nothing to send twice. A
+		// claim whose worker died before the hand-over is taken over once
+		// stale, by a later task or the reconciler.
 		return nil
 	case err != nil:
 		return fmt.Errorf("claim sms %d: %w", id, err)
@@ -108,17 +116,30 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
-	// Consent is checked now, at send time, not only when the row was made.
+	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
+		return err
+	}
+	// Consent is checked at send time, not only when the row was made, and
+	// after the rate limit's wait: a STOP that arrives while the text waits
+	// for its turn still stops it.
 	if skip, err := s.consentSkip(ctx, m); err != nil {
 		return s.putBack(ctx, m, err)
 	} else if skip != "" {
-		if err := s.Store.MarkSkipped(ctx, m.ID, skip); err != nil {
-			return fmt.Errorf("skip sms %d: %w", m.ID, err)
+		dctx, cancel := detached(ctx)
+		defer cancel()
+		if err := s.Store.MarkSkipped(dctx, m.ID, skip); err != nil {
+			return s.putBack(ctx, m, fmt.Errorf("skip sms %d: %w", m.ID, err))
 		}
 		return nil
 	}
-	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
-		return err
+	// The hand-over is committed before the request leaves: from here on
+	// a crash leaves a row that Twilio may hold, settled by looking it up;
+	// before it, one that certainly never left, simply sent again.
+	if err := s.Store.MarkHanded(ctx, m.ID, m.ClaimedAt, s.Clock.Now()); err != nil {
+		if errors.Is(err, outbox.ErrTransition) {
+			return nil // the claim was taken over: the new holder sends
+		}
+		return s.putBack(ctx, m, fmt.Errorf("record hand-over of sms %d: %w", m.ID, err))
 	}
 	sid, err := s.Provider.Send(ctx, m.To, m.Body, s.callbackURL(m.ID))
 	// Whatever the provider answered is recorded even if the task's
@@ -142,6 +163,12 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	return nil
 }
 
+// detached is a context for a write that must land even when the task's
+// context has ended (shutdown, timeout): releases, skips, put-backs.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
 // callbackURL is the StatusCallback of row id.
 func (s *Sender) callbackURL(id int64) string {
 	if s.PublicBaseURL == "" {
@@ -158,7 +185,7 @@ func (s *Sender) callbackURL(id int64) string {
 // "sending" would pass for a lost answer, and the reconciler would fail a
 // review or campaign text that never left.
 func (s *Sender) putBack(ctx context.Context, m outbox.Message, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	ctx, cancel := detached(ctx)
 	defer cancel()
 	if err := s.Store.Release(ctx, m.ID, "retry", s.Clock.Now()); err != nil {
 		return errors.Join(cause, fmt.Errorf("release sms %d: %w", m.ID, err))
@@ -202,6 +229,6 @@ func (s *Sender) failed(ctx context.Context, m outbox.Message, err error) error 
 	default:
 		// Twilio certainly did not take it (refused connection, 401):
 		// the row goes back to pending and the task retries.
-		return s.putBack(ctx, m, fmt.Errorf("send sms %d: %w", m.ID, err))
+		return s.putBack(ctx, m, fmt.Errorf("send sms %d: %w", m.ID, providerError{err}))
 	}
 }

@@ -358,3 +358,72 @@ func TestInlineMarketingNeedsConsentOnRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestSendRecordsHandOverFirst: when the request leaves for Twilio, the
+// hand-over is already committed (another connection sees it), and a
+// claim taken over meanwhile sends nothing.
+func TestSendRecordsHandOverFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550131"
+	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
+	s := f.sender()
+	var seen outbox.Message
+	s.Provider = watchSend{Provider: f.provider, before: func() { seen = f.get(t, id) }}
+	if err := handler(s).ProcessTask(context.Background(), sendTask(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Handover != outbox.HandoverHanded || !seen.HandedAt.Equal(t0) {
+		t.Errorf("at the request the row was %q handed at %s, want handed at %s", seen.Handover, seen.HandedAt, t0)
+	}
+	if m := f.get(t, id); m.Status != outbox.StatusSent || len(f.fake.SentTo(to)) != 1 {
+		t.Errorf("row = %s, fake holds %d; want sent once", m.Status, len(f.fake.SentTo(to)))
+	}
+}
+
+// watchSend calls before just before each Send.
+type watchSend struct {
+	Provider
+	before func()
+}
+
+func (w watchSend) Send(ctx context.Context, to, body, cb string) (string, error) {
+	w.before()
+	return w.Provider.Send(ctx, to, body, cb)
+}
+
+// TestSendWaitSurvivesCancellation: the task's context ends (shutdown)
+// just as the send must wait for the rate limit. The release and the
+// scheduled task still land: the row is not left claimed.
+func TestSendWaitSurvivesCancellation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550132"
+	id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindConfirmation, to)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := f.sender()
+	s.Limiter = cancelThenWait{cancel: cancel, delay: time.Minute}
+	if err := handler(s).ProcessTask(ctx, sendTask(t, id)); err != nil {
+		t.Fatalf("ProcessTask() = %v", err)
+	}
+	m := f.get(t, id)
+	if m.Status != outbox.StatusPending || m.WaitReason != outbox.WaitRateLimited || !m.SendAfter.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("row = %s waiting for %q until %s, want pending, rate limited until %s", m.Status, m.WaitReason, m.SendAfter, t0.Add(time.Minute))
+	}
+	f.wantTaskAt(t, id, t0.Add(time.Minute))
+}
+
+// cancelThenWait is a rate limiter that ends the task's context and then
+// asks for a wait.
+type cancelThenWait struct {
+	cancel context.CancelFunc
+	delay  time.Duration
+}
+
+func (c cancelThenWait) Wait(context.Context) (time.Duration, error) {
+	c.cancel()
+	return c.delay, nil
+}

@@ -26,7 +26,8 @@
 // # At most once
 //
 // SES has no API to look a message up, so an attempt whose outcome is lost
-// (a timeout after the request left, a 5xx, a worker killed mid-send)
+// (a timeout after the request left, a 5xx, a worker killed after the
+// hand-over)
 // cannot be reconciled later. Such a row goes to failed with an error
 // starting "outcome unknown:" and is never resent by the daemon: a missing
 // welcome or notification email is judged less harmful than a duplicate
@@ -34,10 +35,14 @@
 // rows (and the archived tasks' reasons); resending one is a deliberate act:
 // set the row back to pending and run its archived task again.
 //
-// A row left in sending by a worker that died is recognised by the age of
-// its claim (updated_at): ExpireSending moves it to failed once the claim
-// is older than a lease far beyond the emails queue's task timeout, so a
-// live worker is never second-guessed.
+// A claim records, in a committed write just before the request leaves,
+// that the email is handed to the provider (MarkHanded: handover claimed →
+// handed). A row left in sending by a worker that died is recognised by
+// the age of its claim (updated_at), once older than a lease far beyond
+// the emails queue's task timeout, so a live worker is never
+// second-guessed: ExpireSending puts a claim never handed over back to
+// pending (nothing left; the email is sent), and moves a handed one to
+// failed, outcome unknown.
 //
 // # After sent
 //

@@ -12,13 +12,13 @@ import (
 )
 
 // Claim takes row id for sending, in its own committed statement, before
-// the provider is called: pending → sending, attempts+1 (updated_at, the
-// claim's time, is set by the table's trigger). It returns the row as
-// claimed. A row in any other state is refused with a *StateError matching
-// ErrNotClaimable; a missing row with ErrNotFound.
+// the provider is called: pending → sending, attempts+1, handover claimed
+// (updated_at, the claim's time, is set by the table's trigger). It
+// returns the row as claimed. A row in any other state is refused with a
+// *StateError matching ErrNotClaimable; a missing row with ErrNotFound.
 func (s *Store) Claim(ctx context.Context, id int64) (Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx, `
-		UPDATE email_messages SET status = 'sending', attempts = attempts + 1
+		UPDATE email_messages SET status = 'sending', attempts = attempts + 1, handover = 'claimed'
 		WHERE id = $1 AND status = 'pending'
 		RETURNING `+columns, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -30,12 +30,23 @@ func (s *Store) Claim(ctx context.Context, id int64) (Message, error) {
 	return m, nil
 }
 
+// MarkHanded records, in its own committed statement, that the claimed row
+// id is about to be handed to the provider: handover claimed → handed. Call
+// it just before the request leaves, and do not send when it fails: a claim
+// never handed over is put back, not written off, when its worker is lost
+// (see ExpireSending).
+func (s *Store) MarkHanded(ctx context.Context, id int64) error {
+	return table.Transition(ctx, s.pool, "mark handed", id, `
+		UPDATE email_messages SET handover = 'handed'
+		WHERE id = $1 AND status = 'sending' AND handover = 'claimed'`, id)
+}
+
 // Release puts a claimed row back (sending → pending) after an attempt the
 // provider certainly did not accept (a refused connection, an error before
 // the request left), recording msg. The attempt stays counted.
 func (s *Store) Release(ctx context.Context, id int64, msg string) error {
 	return table.Transition(ctx, s.pool, "release", id, `
-		UPDATE email_messages SET status = 'pending', error = $2
+		UPDATE email_messages SET status = 'pending', handover = NULL, error = $2
 		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(msg)))
 }
 
@@ -44,7 +55,7 @@ func (s *Store) Release(ctx context.Context, id int64, msg string) error {
 // gives the claim's attempt back: waiting never uses up attempts.
 func (s *Store) Postpone(ctx context.Context, id int64, reason string) error {
 	return table.Transition(ctx, s.pool, "postpone", id, `
-		UPDATE email_messages SET status = 'pending', attempts = greatest(attempts - 1, 0), error = $2
+		UPDATE email_messages SET status = 'pending', attempts = greatest(attempts - 1, 0), handover = NULL, error = $2
 		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(reason)))
 }
 

@@ -56,6 +56,8 @@ const (
 	SkipOptedOut = "opted_out"
 	// SkipNoConsent: a marketing message to a customer without consent.
 	SkipNoConsent = "no_consent"
+	// SkipCampaignCancelled: the message's campaign was cancelled.
+	SkipCampaignCancelled = "campaign_cancelled"
 	// WaitQuietHours: outside the recipient's sending window.
 	WaitQuietHours = "quiet_hours"
 	// WaitRateLimited: the sender's rate limit, or Twilio's 429.
@@ -132,4 +134,38 @@ type Message struct {
 	// CreatedAt and UpdatedAt are the row's own timestamps.
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Handover says how far the current claim got: HandoverClaimed
+	// (Twilio not called yet) or HandoverHanded; empty under no claim, or
+	// under a claim that did not record it (counted as handed).
+	Handover Handover
+	// HandedAt is when the current attempt was handed to Twilio.
+	HandedAt time.Time
+	// AbsentAt is when a complete lookup first found no trace of this
+	// unknown row at Twilio; LookupAfter is when it may be looked up
+	// again; LookupsFailed counts the lookups that could not decide.
+	AbsentAt      time.Time
+	LookupAfter   time.Time
+	LookupsFailed int
+}
+
+// Handover is how far a claim got towards Twilio (sms_messages.handover).
+type Handover string
+
+// The stages of a claim.
+const (
+	// HandoverClaimed: claimed, Twilio certainly not called yet.
+	HandoverClaimed Handover = "claimed"
+	// HandoverHanded: recorded, in a committed write, just before the
+	// request to Twilio left; Twilio may have the text.
+	HandoverHanded Handover = "handed"
+)
+
+// Since is the time a lookup at Twilio must reach back past for this
+// row's last attempt: the hand-over, or the claim for a row claimed
+// before hand-overs were recorded.
+func (m Message) Since() time.Time {
+	if !m.HandedAt.IsZero() {
+		return m.HandedAt
+	}
+	return m.ClaimedAt
 }

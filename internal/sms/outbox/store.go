@@ -12,10 +12,12 @@ import (
 	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
-// StuckAfter is how long a row may stay in sending before the reconciler
-// treats its worker as gone: far beyond the sms queue's 30 s task timeout,
-// so a live worker is never second-guessed.
-const StuckAfter = 2 * time.Minute
+// StuckAfter is how long a row may stay in sending before its worker is
+// treated as gone: beyond the sms queue's 30 s task timeout plus the 10 s
+// a worker has to record Twilio's answer, so a live worker is never
+// second-guessed. A claim that never reached Twilio is then taken over or
+// put back; a handed one becomes unknown.
+const StuckAfter = time.Minute
 
 // Errors of the store, for errors.Is (shared with the email outbox).
 var (
@@ -42,13 +44,23 @@ var table = outboxkit.Table[Status]{Name: "sms_messages", Noun: "message"}
 // safe for concurrent use; every method is one statement (OptOut and OptIn
 // one statement each as well).
 type Store struct {
-	pool *pgxpool.Pool
+	pool       *pgxpool.Pool
+	stuckAfter time.Duration
 }
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool}
+	return &Store{pool: pool, stuckAfter: StuckAfter}
 }
+
+// SetStuckAfter replaces StuckAfter for this store; the chaos suite
+// shortens it. Call it before the store is used.
+func (s *Store) SetStuckAfter(d time.Duration) { s.stuckAfter = d }
+
+// StuckAfter is how long a row may stay in sending before its worker is
+// treated as gone (the package's StuckAfter unless SetStuckAfter changed
+// it).
+func (s *Store) StuckAfter() time.Duration { return s.stuckAfter }
 
 // Get returns the row with that id, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (Message, error) {

@@ -12,19 +12,27 @@ import (
 )
 
 // Claim takes row id for sending at now, in its own committed statement,
-// before Twilio is called: pending → sending, attempts+1, claimed_at = now.
-// It returns the row as claimed. A row in any other state, including one
-// sending under another worker's claim however old (the reconciler's, see
-// ListStuckSending), is refused with a *StateError matching
+// before Twilio is called: pending → sending, attempts+1, claimed_at = now,
+// handover = claimed. It returns the row as claimed.
+//
+// It also takes over a claim that never reached Twilio (handover still
+// claimed) and is older than StuckAfter: its worker died or lost the
+// database before the hand-over, so nothing was sent and the attempt is not
+// counted twice. A row in any other state, including one sending under a
+// live claim or a handed one however old (the reconciler's, see
+// MarkStuckUnknown), is refused with a *StateError matching
 // ErrNotClaimable; a missing row with ErrNotFound.
 //
 // Claim does not look at SendAfter: the caller decides whether now is a
 // good time (quiet hours, rate) and releases the row when it is not.
 func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx, `
-		UPDATE sms_messages SET status = 'sending', attempts = attempts + 1, claimed_at = $2
-		WHERE id = $1 AND status = 'pending'
-		RETURNING `+columns, id, now))
+		UPDATE sms_messages SET status = 'sending',
+			attempts = attempts + CASE WHEN status = 'pending' THEN 1 ELSE 0 END,
+			claimed_at = $2, handover = 'claimed', handed_at = NULL,
+			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
+		WHERE id = $1 AND (status = 'pending' OR status = 'sending' AND handover = 'claimed' AND claimed_at < $3)
+		RETURNING `+columns, id, now, now.Add(-s.stuckAfter)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Message{}, table.Refused(ctx, s.pool, outboxkit.OpClaim, id)
 	}
@@ -34,15 +42,28 @@ func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, er
 	return m, nil
 }
 
+// MarkHanded records, in its own committed statement, that the claim made
+// at claimedAt is about to call Twilio: handover claimed → handed,
+// handed_at = now. Call it just before the request leaves and do not send
+// when it fails: from now on the row is never put back to pending without
+// evidence that Twilio did not take it. The claim time guards against a
+// worker whose claim was taken over meanwhile (see Claim).
+func (s *Store) MarkHanded(ctx context.Context, id int64, claimedAt, now time.Time) error {
+	return table.Transition(ctx, s.pool, "mark handed", id, `
+		UPDATE sms_messages SET handover = 'handed', handed_at = $3
+		WHERE id = $1 AND status = 'sending' AND handover = 'claimed' AND claimed_at = $2`, id, claimedAt, now)
+}
+
 // Release puts a claimed row back (sending → pending) because it must wait:
 // waitReason (WaitQuietHours, WaitRateLimited) and sendAfter are recorded,
-// and the claim's attempt is given back (attempts-1, claimed_at cleared),
-// so waiting never uses up attempts. The caller reschedules the task for
-// sendAfter.
+// and the claim's attempt is given back (attempts-1, claimed_at and the
+// hand-over cleared), so waiting never uses up attempts. The caller
+// reschedules the task for sendAfter. A handed row may be released only on
+// proof that Twilio did not take the text (a refused connection, a 429).
 func (s *Store) Release(ctx context.Context, id int64, waitReason string, sendAfter time.Time) error {
 	return table.Transition(ctx, s.pool, "release", id, `
 		UPDATE sms_messages SET status = 'pending', attempts = greatest(attempts - 1, 0),
-			claimed_at = NULL, wait_reason = $2, send_after = $3
+			claimed_at = NULL, handover = NULL, handed_at = NULL, wait_reason = $2, send_after = $3
 		WHERE id = $1 AND status = 'sending'`, id, null(waitReason), nullTime(sendAfter))
 }
 
@@ -101,16 +122,19 @@ func (s *Store) MarkUnknown(ctx context.Context, id int64, cause error) error {
 		msg = cause.Error()
 	}
 	return table.Transition(ctx, s.pool, "mark unknown", id, `
-		UPDATE sms_messages SET status = 'unknown', error_message = $2
+		UPDATE sms_messages SET status = 'unknown', error_message = $2,
+			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
 		WHERE id = $1 AND status = 'sending'`, id, null(outboxkit.Truncate(msg)))
 }
 
-// Reopen makes an unknown row claimable again (unknown → pending, claimed_at
-// cleared, attempts kept): the reconciler's resend, after its grace period,
-// of a message Twilio has no trace of. Only for messages where a duplicate
-// is less harmful than none (transactional confirmations).
+// Reopen makes an unknown row claimable again (unknown → pending, the claim
+// and the lookups cleared, attempts kept): the reconciler's resend of a
+// text that complete lookups at Twilio, a settle interval apart, found no
+// trace of. The send path checks consent, quiet hours and the campaign
+// again before it goes out.
 func (s *Store) Reopen(ctx context.Context, id int64) error {
 	return table.Transition(ctx, s.pool, "reopen", id, `
-		UPDATE sms_messages SET status = 'pending', claimed_at = NULL
+		UPDATE sms_messages SET status = 'pending', claimed_at = NULL, handover = NULL, handed_at = NULL,
+			absent_at = NULL, lookup_after = NULL, lookups_failed = 0
 		WHERE id = $1 AND status = 'unknown'`, id)
 }

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/salonworks/jobs/internal/postgres/outboxkit"
 )
 
 func TestClaimConcurrentOneWinner(t *testing.T) {
@@ -165,45 +162,6 @@ func TestMarkSentRepeatIsNoOp(t *testing.T) {
 	}
 	if m := f.get(t, id); m.TwilioSID != "SM123" || !m.SentAt.Equal(t0) {
 		t.Errorf("row = SID %q sent at %s, want SM123 at %s", m.TwilioSID, m.SentAt, t0)
-	}
-}
-
-func TestStuckSendingGoesToTheReconciler(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	stuck, fresh := f.create(t), f.create(t)
-	if _, err := f.store.Claim(ctx, stuck, t0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.store.Claim(ctx, fresh, t0.Add(2*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	now := t0.Add(3 * time.Minute)
-	// However old the claim, Claim does not take the row over.
-	if _, err := f.store.Claim(ctx, stuck, now); !errors.Is(err, ErrNotClaimable) {
-		t.Fatalf("Claim of a stuck row = %v, want ErrNotClaimable", err)
-	}
-	list, err := f.store.ListStuckSending(ctx, now.Add(-StuckAfter), 100)
-	if err != nil || len(list) != 1 || list[0].ID != stuck {
-		t.Fatalf("ListStuckSending() = %v, %v; want only row %d", ids(list), err, stuck)
-	}
-	cause := errors.New("worker lost: " + strings.Repeat("x", 2000))
-	if err := f.store.MarkUnknown(ctx, stuck, cause); err != nil {
-		t.Fatal(err)
-	}
-	if list, err := f.store.ListStuckSending(ctx, now.Add(-StuckAfter), 100); err != nil || len(list) != 0 {
-		t.Fatalf("ListStuckSending() after MarkUnknown = %v, %v; want none", ids(list), err)
-	}
-	list, err = f.store.ListUnknown(ctx, now, 100)
-	if err != nil || len(list) != 1 || list[0].ID != stuck {
-		t.Fatalf("ListUnknown() = %v, %v; want only row %d", ids(list), err, stuck)
-	}
-	if n := len([]rune(list[0].ErrorMessage)); n != outboxkit.MaxError || !strings.HasPrefix(list[0].ErrorMessage, "worker lost: ") {
-		t.Errorf("stored error message is %d characters, want it cut to %d", n, outboxkit.MaxError)
-	}
-	if list, _ := f.store.ListUnknown(ctx, t0, 100); len(list) != 0 {
-		t.Errorf("ListUnknown(before the claim) = %v, want none", ids(list))
 	}
 }
 

@@ -1,0 +1,13 @@
+// Package chaos is the SMS recovery chaos suite: a campaign sent by the real
+// sms handlers, worker and reconciler, on real Postgres and Redis, against a
+// Twilio stand-in that follows Twilio's Messages API, while faults are
+// injected: Twilio storms (latency, 5xx, 429, accepted-then-dropped
+// answers), worker crashes mid-send, a Redis restart without persistence,
+// a Postgres outage and a failover between claim and send through a TCP
+// proxy. Each scenario reports the messages at the stand-in, duplicates,
+// texts never sent, rows not final, texts to customers who must get none,
+// and the time to settle.
+//
+// `make chaos` runs every scenario at full size; `make test` runs a short
+// form (go test -short).
+package chaos
