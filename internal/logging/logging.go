@@ -12,7 +12,8 @@ import (
 )
 
 // New returns a logger writing to w in format ("json" or "text") at level
-// ("debug", "info", "warn", "error").
+// ("debug", "info", "warn", "error"). Records logged with a traced
+// context carry trace_id and span_id (WithTrace).
 func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -21,9 +22,9 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "json", "":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(WithTrace(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(WithTrace(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("log format %q: want json or text", format)
 	}

@@ -16,7 +16,7 @@ func BenchmarkObserve(b *testing.B) {
 	noop := asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })
 	table := NewHandlers()
 	HandleRaw(table, "bench:noop", noop)
-	h := observe("bench", slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(), func() bool { return false })(
+	h := observe("bench", slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(), func() bool { return false }, nil)(
 		NewMux(table))
 	task := asynq.NewTask("bench:noop", nil)
 	ctx := context.Background()

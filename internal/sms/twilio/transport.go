@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	twiliosdk "github.com/twilio/twilio-go"
+	"go.opentelemetry.io/otel/trace"
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -74,6 +75,9 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	cancel := func() { cancelCause(context.Cause(x.ctx)) }
 	stop := context.AfterFunc(x.ctx, cancel)
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: x.markWrote})
+	// The caller's span too, so the traced transport puts the call in the
+	// task's trace.
+	ctx = trace.ContextWithSpan(ctx, trace.SpanFromContext(x.ctx))
 
 	out := req.Clone(ctx)
 	out.URL.Scheme = x.base.Scheme

@@ -18,7 +18,8 @@ const MaxPayloadBytes = 64 << 10
 type Validator interface{ Validate() error }
 
 // Task validates p, marshals it, and returns the task of kind with the
-// options of queue followed by opts, so the caller's options win.
+// options of queue followed by opts, so the caller's options win. Headers
+// options become the task's headers.
 func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -30,7 +31,12 @@ func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, er
 	if len(data) > MaxPayloadBytes {
 		return nil, TooLarge(kind, len(data))
 	}
-	return asynq.NewTask(kind, data, append(queues.MustLookup(queue).Options(), opts...)...), nil
+	headers, opts := splitHeaders(opts)
+	opts = append(queues.MustLookup(queue).Options(), opts...)
+	if len(headers) > 0 {
+		return asynq.NewTaskWithHeaders(kind, data, headers, opts...), nil
+	}
+	return asynq.NewTask(kind, data, opts...), nil
 }
 
 // TooLarge returns the error for a payload of kind that is n bytes long,
