@@ -203,9 +203,10 @@ func IsOff(tp trace.TracerProvider) bool {
 	return false
 }
 
-// Tracer returns the daemon's tracer from tp; a nil tp is the no-op one.
+// Tracer returns the daemon's tracer from tp; a nil tp (or nil *Provider)
+// is the no-op one.
 func Tracer(tp trace.TracerProvider) trace.Tracer {
-	if tp == nil {
+	if IsOff(tp) {
 		tp = noop.NewTracerProvider()
 	}
 	return tp.Tracer(InstrumentationName)

@@ -10,6 +10,7 @@ import (
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/queues"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -49,9 +50,10 @@ func outcome(ctx context.Context, err error, retried, maxRetry int, stopping boo
 // and provider calls are the span's children and the log line carries
 // trace_id and span_id. Payloads are never logged; handlers' errors are
 // expected to be masked. A nil tp traces nothing.
-func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping func() bool, tp trace.TracerProvider) func(asynq.Handler) asynq.Handler {
+func observe(q queues.Queue, logger *slog.Logger, m *metrics.Metrics, stopping func() bool, tp trace.TracerProvider) func(asynq.Handler) asynq.Handler {
+	queue := q.Name
 	inFlight := m.TasksInFlight.WithLabelValues(queue)
-	tracer := newAttemptTracer(tp, queue)
+	tracer := newAttemptTracer(tp, q)
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			start := time.Now()

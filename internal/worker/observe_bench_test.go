@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/queues"
 )
 
 // BenchmarkObserve is the cost the worker adds to every attempt: routing by
@@ -16,7 +17,7 @@ func BenchmarkObserve(b *testing.B) {
 	noop := asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })
 	table := NewHandlers()
 	HandleRaw(table, "bench:noop", noop)
-	h := observe("bench", slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(), func() bool { return false }, nil)(
+	h := observe(queues.Queue{Name: "bench"}, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(), func() bool { return false }, nil)(
 		NewMux(table))
 	task := asynq.NewTask("bench:noop", nil)
 	ctx := context.Background()

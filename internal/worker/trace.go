@@ -25,9 +25,8 @@ type attemptTracer struct {
 	delay  asynq.RetryDelayFunc
 }
 
-func newAttemptTracer(tp trace.TracerProvider, queue string) attemptTracer {
-	q, _ := queues.Lookup(queue)
-	return attemptTracer{off: tracing.IsOff(tp), tracer: tracing.Tracer(tp), queue: queue, delay: retryDelay(q)}
+func newAttemptTracer(tp trace.TracerProvider, q queues.Queue) attemptTracer {
+	return attemptTracer{off: tracing.IsOff(tp), tracer: tracing.Tracer(tp), queue: q.Name, delay: retryDelay(q)}
 }
 
 // noopSpan is the span of an attempt when tracing is off.

@@ -83,7 +83,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	for _, q := range cfg.Queues {
-		h := w.interruptible(continueRateLimited(q, client)(observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load, cfg.TracerProvider)(handler)))
+		h := w.interruptible(continueRateLimited(q, client)(observe(q, cfg.Logger, cfg.Metrics, w.stopping.Load, cfg.TracerProvider)(handler)))
 		srv := asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
 			Concurrency:       q.Concurrency,
 			Queues:            map[string]int{q.Name: 1},
