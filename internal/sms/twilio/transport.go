@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	twiliosdk "github.com/twilio/twilio-go"
-	"go.opentelemetry.io/otel/trace"
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // api returns the twilio-go Messages API bound to one call: its requests go
