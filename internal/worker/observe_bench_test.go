@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/queues"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"github.com/salonworks/jobs/internal/metrics"
-	"github.com/salonworks/jobs/queues"
 )
 
 // BenchmarkObserve is the cost the worker adds to every attempt: routing by
