@@ -143,7 +143,7 @@ func Recorded(exp *tracetest.InMemoryExporter) []Span {
 			sp.ParentSpanID = s.Parent.SpanID().String()
 		}
 		for _, kv := range s.Attributes {
-			sp.Attrs[string(kv.Key)] = kv.Value.Emit()
+			sp.Attrs[string(kv.Key)] = kv.Value.String()
 		}
 		out = append(out, sp)
 	}
