@@ -30,6 +30,8 @@ type Bridge struct {
 	closeFn func() error
 	metrics *instruments
 	tracer  trace.Tracer
+	// tracingOff skips the per-entry span work when nothing records it.
+	tracingOff bool
 
 	claimer, trimmer *service.Loop
 
@@ -48,7 +50,7 @@ func New(cfg Config) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches), tracer: tracing.Tracer(cfg.TracerProvider)}
+	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches), tracer: tracing.Tracer(cfg.TracerProvider), tracingOff: tracing.IsOff(cfg.TracerProvider)}
 	b.claimer = &service.Loop{
 		Name:     "ingest claim",
 		Interval: cfg.ClaimInterval,
