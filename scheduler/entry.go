@@ -106,7 +106,8 @@ func (e *Entry) TaskID(tick time.Time) string {
 	return fmt.Sprintf("schedule:%s:%d", e.Name, tick.Unix())
 }
 
-// Task builds the task for tick with the kind's queue options.
-func (e *Entry) Task(tick time.Time) (*asynq.Task, error) {
-	return tasks.NewTask(e.Kind, e.Payload, asynq.TaskID(e.TaskID(tick)))
+// Task builds the task for tick with the kind's queue options, then opts
+// (tasks.WithTraceContext).
+func (e *Entry) Task(tick time.Time, opts ...asynq.Option) (*asynq.Task, error) {
+	return tasks.NewTask(e.Kind, e.Payload, append([]asynq.Option{asynq.TaskID(e.TaskID(tick))}, opts...)...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/tasks"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // firedTTL keeps the record that a tick was enqueued long after its task is
@@ -68,7 +69,9 @@ func (r *Runner) fireDue(ctx context.Context, now time.Time) {
 // tick, makes a second enqueue of the same tick (another leader after a
 // failover, a retry after a lost answer) a no-op while the task is kept, and
 // the done record covers the time after.
-func (r *Runner) enqueue(ctx context.Context, e *Entry, tick, now time.Time) error {
+func (r *Runner) enqueue(ctx context.Context, e *Entry, tick, now time.Time) (err error) {
+	ctx, span := r.startTick(ctx, e, tick)
+	defer func() { endTick(span, err) }()
 	key := firedKey(e.Name, tick)
 	fresh, err := r.cfg.Redis.SetNX(ctx, key, "pending", firedTTL).Result()
 	if err != nil {
@@ -80,22 +83,25 @@ func (r *Runner) enqueue(ctx context.Context, e *Entry, tick, now time.Time) err
 			return fmt.Errorf("read tick record: %w", err)
 		}
 		if state == "done" {
+			span.SetAttributes(attribute.String("jobs.schedule.outcome", "duplicate"))
 			r.metrics.tick(e.Name, "duplicate")
 			return nil
 		}
 	}
-	task, err := e.Task(tick)
+	task, err := e.Task(tick, tasks.WithTraceContext(ctx))
 	if err != nil {
 		return err
 	}
 	info, err := r.client.EnqueueContext(ctx, task)
 	switch {
 	case errors.Is(err, asynq.ErrTaskIDConflict):
+		span.SetAttributes(attribute.String("jobs.schedule.outcome", "duplicate"))
 		r.metrics.tick(e.Name, "duplicate")
 	case err != nil:
 		return fmt.Errorf("enqueue %s: %w", e.Kind, err)
 	default:
 		lag := r.cfg.Clock.Now().Sub(tick)
+		span.SetAttributes(attribute.String("jobs.schedule.outcome", "enqueued"), attribute.String("jobs.task.id", info.ID))
 		r.metrics.enqueued(e.Name, lag)
 		r.logger.Info("schedule tick enqueued", "entry", e.Name, "kind", e.Kind, "queue", info.Queue,
 			"task_id", info.ID, "tick", tick.UTC().Format(time.RFC3339), "lag_ms", float64(lag.Microseconds())/1000)

@@ -17,6 +17,8 @@ import (
 	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/lease"
 	"github.com/salonworks/jobs/internal/service"
+	"github.com/salonworks/jobs/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // KeyPrefix starts every Redis key the scheduler owns.
@@ -50,6 +52,9 @@ type Config struct {
 	PollInterval time.Duration
 	// Clock is the time source; nil is the wall clock.
 	Clock clock.Clock
+	// TracerProvider receives a root span per tick, whose context the
+	// tick's task carries; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Runner fires the entries' ticks while it leads.
@@ -61,6 +66,7 @@ type Runner struct {
 	last    map[string]time.Time
 	metrics *runnerMetrics
 	logger  *slog.Logger
+	tracer  trace.Tracer
 
 	mu      sync.Mutex
 	leading bool
@@ -93,6 +99,7 @@ func New(cfg Config) (*Runner, error) {
 		lease:  &leadership{lease: lease.New(cfg.Redis, LeaderKey, id, cfg.LeaseTTL), margin: min(2*time.Second, cfg.LeaseTTL/4)},
 		last:   map[string]time.Time{},
 		logger: cfg.Logger.With("scheduler_id", id),
+		tracer: tracing.Tracer(cfg.TracerProvider),
 	}
 	r.metrics = newRunnerMetrics(cfg.Registry)
 	return r, nil

@@ -6,8 +6,9 @@
 // packages (tasks/email, tasks/sms, tasks/upload, tasks/report,
 // tasks/salon, tasks/sync).
 //
-// It imports only the standard library, asynq and queues, so another Go
-// service can import it to enqueue.
+// It imports only the standard library, asynq, queues and the
+// OpenTelemetry API (for WithTraceContext), so another Go service can
+// import it to enqueue.
 package tasks
 
 import (

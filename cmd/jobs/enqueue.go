@@ -66,15 +66,14 @@ Kinds:
 	}
 	// Validate before reading the configuration, so a bad payload is
 	// reported even where no Redis is configured.
-	task, err := tasks.NewTask(kind, []byte(*payload), opts...)
-	if err != nil {
+	if _, err := tasks.NewTask(kind, []byte(*payload), opts...); err != nil {
 		return err
 	}
 	cfg, _, err := load(e, config.CmdEnqueue)
 	if err != nil {
 		return err
 	}
-	info, err := app.Enqueue(ctx, cfg, task)
+	info, err := app.Enqueue(ctx, cfg, kind, []byte(*payload), opts...)
 	if errors.Is(err, app.ErrTaskIDConflict) {
 		return fmt.Errorf("a task with ID %q already exists: nothing enqueued", *id)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/salonworks/jobs/internal/config"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/internal/tracing"
 	"github.com/salonworks/jobs/queues"
 )
 
@@ -30,6 +31,9 @@ type Deps struct {
 	Redis   *redis.Client
 	DB      *pgxpool.Pool
 	Metrics *metrics.Metrics
+	// Tracing is the process's tracer provider: the no-op one unless the
+	// process traces (Needs.Tracing) and OTEL_* configures an exporter.
+	Tracing *tracing.Provider
 	Queues  []queues.Queue
 	Started time.Time
 	// IngestLag reports the ingest bridge's lag for /health/ready; set by
@@ -50,6 +54,8 @@ type Needs struct {
 	// then WORKER_QUEUES; otherwise every queue, whose backlog the health
 	// check reports.
 	Worker bool
+	// Tracing is true for the processes that export spans (OTEL_*).
+	Tracing bool
 }
 
 // Connect opens Redis and, when needed, Postgres, retrying for up to
@@ -63,7 +69,14 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs
 			return nil, fmt.Errorf("WORKER_QUEUES: %w", err)
 		}
 	}
-	d := &Deps{Config: cfg, Logger: logger, Metrics: metrics.New(), Queues: qs, Started: time.Now()}
+	d := &Deps{Config: cfg, Logger: logger, Metrics: metrics.New(), Queues: qs, Started: time.Now(), Tracing: tracing.Off()}
+	if needs.Tracing {
+		tp, err := Tracing(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		d.Tracing = tp
+	}
 	opts := cfg.RedisOptions()
 	concurrency := 0
 	for _, q := range qs {
@@ -79,7 +92,11 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs
 	}
 	if needs.Postgres {
 		err := retry(ctx, logger, "postgres", func(ctx context.Context) error {
-			pool, err := postgres.Connect(ctx, cfg.DatabaseURL())
+			pool, err := postgres.Connect(ctx, cfg.DatabaseURL(), func(c *pgxpool.Config) {
+				if !tracing.IsOff(d.Tracing) {
+					c.ConnConfig.Tracer = tracing.NewPgxTracer(d.Tracing)
+				}
+			})
 			if err == nil {
 				d.DB = pool
 			}
@@ -120,8 +137,15 @@ func retry(ctx context.Context, logger *slog.Logger, what string, f func(context
 	}
 }
 
-// Close releases the connections.
+// Close releases the connections and flushes the spans still buffered.
 func (d *Deps) Close() {
+	if d.Tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := d.Tracing.Shutdown(ctx); err != nil {
+			d.Logger.Warn("flush traces", "err", err.Error())
+		}
+		cancel()
+	}
 	if d.DB != nil {
 		d.DB.Close()
 	}

@@ -22,7 +22,7 @@ func Dev(ctx context.Context, cfg *config.Config, logger *slog.Logger, seed bool
 	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL(), logger); err != nil {
 		return err
 	}
-	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true, Worker: true})
+	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true, Worker: true, Tracing: true})
 	if err != nil {
 		return err
 	}

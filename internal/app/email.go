@@ -47,6 +47,7 @@ func NewEmail(d *Deps) (*Email, error) {
 		// task role). Nothing is fetched until the first email.
 		ses, err := email.NewSES(context.Background(), email.SESConfig{
 			Endpoint: cfg.SESEndpoint, ConfigurationSet: cfg.SESConfigurationSet,
+			TracerProvider: d.Tracing,
 		})
 		if err != nil {
 			return nil, err

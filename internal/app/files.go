@@ -31,6 +31,7 @@ func NewFiles(d *Deps) (*Files, error) {
 	store, err := storage.New(context.Background(), storage.Config{
 		Kind: cfg.Storage, S3Bucket: cfg.S3Bucket, S3Endpoint: cfg.S3Endpoint,
 		LocalDir: cfg.LocalStorageDir, PublicBaseURL: publicOrigin(cfg.PublicBaseURL, cfg.HTTPAddr),
+		TracerProvider: d.Tracing,
 	})
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func Scheduler(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	d, err := Connect(ctx, cfg, logger, Needs{})
+	d, err := Connect(ctx, cfg, logger, Needs{Tracing: true})
 	if err != nil {
 		return err
 	}
@@ -39,6 +39,8 @@ func NewScheduler(d *Deps, entries []scheduler.Entry) (*scheduler.Runner, error)
 		Redis:    d.Redis,
 		Logger:   d.Logger,
 		Registry: d.Metrics.Registry,
+		// A root span per tick, carried by the tick's task.
+		TracerProvider: d.Tracing,
 	})
 }
 

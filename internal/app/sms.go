@@ -37,6 +37,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		c, err := twilio.New(twilio.Config{
 			APIBase: cfg.TwilioAPIBase, AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
 			MessagingServiceSID: cfg.TwilioMessagingServiceSID, From: cfg.TwilioFrom,
+			TracerProvider: d.Tracing,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("twilio: %w", err)

@@ -25,7 +25,7 @@ type Process = service.Service
 // METRICS_EMF the backlog metrics written to emfOut (the log's writer),
 // until ctx ends.
 func Worker(ctx context.Context, cfg *config.Config, logger *slog.Logger, emfOut io.Writer) error {
-	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true, Worker: true})
+	d, err := Connect(ctx, cfg, logger, Needs{Postgres: true, Worker: true, Tracing: true})
 	if err != nil {
 		return err
 	}
@@ -94,6 +94,7 @@ func NewWorker(d *Deps, sms *SMS, mail *Email, files *Files) (*worker.Worker, er
 		ShutdownTimeout: d.Config.ShutdownTimeout,
 		Logger:          d.Logger,
 		Metrics:         d.Metrics,
+		TracerProvider:  d.Tracing,
 	})
 }
 
@@ -142,6 +143,8 @@ func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 			Group:    d.Config.RedisStreamConsumerGroup,
 			Logger:   d.Logger.With("component", "ingest"),
 			Registry: d.Metrics.Registry,
+			// One span per entry enqueued, in the producer's trace.
+			TracerProvider: d.Tracing,
 		})
 		if err != nil {
 			return nil, nil, err

@@ -41,6 +41,10 @@ var (
 	databaseVars = []string{"DATABASE_URL", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_ADDRESS", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_SSLMODE", "DATABASE_SSLROOTCERT"}
 	redisVars    = []string{"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB", "REDIS_TLS"}
 	providerVars = []string{"SMS_PROVIDER", "EMAIL_PROVIDER", "STORAGE"}
+	// tracingVars are read by the commands that trace: the worker, the
+	// scheduler and jobs enqueue.
+	tracingVars = []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_EXPORTER_OTLP_HEADERS"}
 )
 
 // commands is the one table of who reads what. The worker reads nearly
@@ -52,13 +56,13 @@ var (
 var commands = []Command{
 	{Name: CmdWorker, Uses: allBut("ADMIN_USERS", "PROMETHEUS_URL", "SCHEDULE_FILE", "SES_EVENTS_TOPIC_ARN", "SES_EVENTS_CERT_HOSTS"), Requires: providerVars, Sends: true},
 	{Name: CmdDev, Uses: allBut("METRICS_EMF"), Requires: providerVars, Sends: true},
-	{Name: CmdScheduler, Uses: join(processVars, redisVars, "HTTP_ADDR", "SCHEDULE_FILE")},
+	{Name: CmdScheduler, Uses: join(processVars, redisVars, "HTTP_ADDR", "SCHEDULE_FILE", tracingVars)},
 	{Name: CmdAdmin, Uses: join(processVars, redisVars, databaseVars, "HTTP_ADDR", "ADMIN_USERS", "PROMETHEUS_URL",
 		"SMS_PROVIDER", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "STORAGE", "LOCAL_STORAGE_DIR",
 		"SES_EVENTS_TOPIC_ARN", "SES_EVENTS_CERT_HOSTS"), Requires: []string{"ADMIN_USERS"}},
 	{Name: CmdMigrate, Uses: join(processVars, databaseVars)},
 	{Name: CmdSeed, Uses: join(processVars, databaseVars)},
-	{Name: CmdEnqueue, Uses: join(processVars, redisVars)},
+	{Name: CmdEnqueue, Uses: join(processVars, redisVars, tracingVars)},
 	{Name: CmdSchedules, Uses: join(processVars, redisVars, "SCHEDULE_FILE")},
 }
 

@@ -94,6 +94,19 @@ type Config struct {
 
 	// Metrics.
 	MetricsEMF bool `envconfig:"METRICS_EMF" default:"false" desc:"jobs worker also writes each queue's pending count and latency to the log once a minute in CloudWatch's embedded metric format (ECS scales the workers on it)"`
+
+	// Tracing: the OpenTelemetry SDK's standard variables, passed through.
+	// The SDK reads the others itself (OTEL_EXPORTER_OTLP_HEADERS,
+	// OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*).
+	OTelSDKDisabled         bool   `envconfig:"OTEL_SDK_DISABLED" default:"false" desc:"true turns tracing off whatever else is set"`
+	OTelTracesExporter      string `envconfig:"OTEL_TRACES_EXPORTER" desc:"otlp or none; empty: otlp when an OTLP endpoint is set, else none (tracing off, no cost)"`
+	OTelEndpoint            string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" desc:"OTLP/HTTP collector base URL, like http://localhost:4318 (spans go to /v1/traces)"`
+	OTelTracesEndpoint      string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" desc:"full OTLP/HTTP URL for spans; wins over OTEL_EXPORTER_OTLP_ENDPOINT"`
+	OTelProtocol            string `envconfig:"OTEL_EXPORTER_OTLP_PROTOCOL" desc:"http/protobuf, the only one built in; empty is http/protobuf"`
+	OTelServiceName         string `envconfig:"OTEL_SERVICE_NAME" default:"jobs" desc:"service.name of the spans"`
+	OTelTracesSampler       string `envconfig:"OTEL_TRACES_SAMPLER" default:"parentbased_always_on" desc:"always_on, always_off, traceidratio or their parentbased_ forms"`
+	OTelTracesSamplerArg    string `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"the ratio of traceidratio samplers, 0 to 1"`
+	OTelExporterOTLPHeaders string `envconfig:"OTEL_EXPORTER_OTLP_HEADERS" secret:"value" desc:"key=value,... headers of every export (a vendor's API key); read by the SDK"`
 }
 
 // App environments (APP_ENV).

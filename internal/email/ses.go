@@ -8,9 +8,13 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/salonworks/jobs/internal/tracing"
 )
 
 // SESConfig is what the SES provider needs beyond the AWS SDK's own chain.
@@ -24,6 +28,9 @@ type SESConfig struct {
 	// AWS, when not nil, is used instead of config.LoadDefaultConfig's
 	// (region and credentials from the environment, profile or role).
 	AWS *aws.Config
+	// TracerProvider receives a client span per SendEmail made under a
+	// traced context; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // SES sends through Amazon SES v2 (sesv2.SendEmail, simple content). The
@@ -56,6 +63,12 @@ func NewSES(ctx context.Context, c SESConfig) (*SES, error) {
 		if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("ses: SES_ENDPOINT %q is not an http(s) URL", c.Endpoint)
 		}
+	}
+	if !tracing.IsOff(c.TracerProvider) {
+		if cfg.HTTPClient == nil {
+			cfg.HTTPClient = awshttp.NewBuildableClient()
+		}
+		cfg.HTTPClient = tracing.Client(cfg.HTTPClient, c.TracerProvider, "ses", tracing.AWSRoute)
 	}
 	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
 		// One attempt per task attempt: a retry inside the SDK would

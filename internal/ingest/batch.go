@@ -133,7 +133,8 @@ func (b *Bridge) enqueue(ctx context.Context, items []item) {
 		wg.Go(func() {
 			for i := range work {
 				it := &items[i]
-				_, err := b.client.EnqueueContext(ctx, it.entry.Task, asynq.TaskID(it.taskID))
+				ectx, span := b.startEnqueue(ctx, it)
+				_, err := b.client.EnqueueContext(ectx, it.entry.Task, asynq.TaskID(it.taskID))
 				switch {
 				case err == nil:
 					it.outcome = OutcomeEnqueued
@@ -144,6 +145,7 @@ func (b *Bridge) enqueue(ctx context.Context, items []item) {
 				default:
 					it.outcome, it.err = OutcomeFailed, fmt.Errorf("enqueue %s: %w", it.taskID, err)
 				}
+				endEnqueue(span, it)
 			}
 		})
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/salonworks/jobs/internal/service"
+	"github.com/salonworks/jobs/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // batchTimeout bounds the processing of one batch. It stays well under
@@ -27,6 +29,9 @@ type Bridge struct {
 	client  *asynq.Client
 	closeFn func() error
 	metrics *instruments
+	tracer  trace.Tracer
+	// tracingOff skips the per-entry span work when nothing records it.
+	tracingOff bool
 
 	claimer, trimmer *service.Loop
 
@@ -45,7 +50,7 @@ func New(cfg Config) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches)}
+	b := &Bridge{cfg: cfg, rdb: cfg.Redis, inflight: make(chan struct{}, cfg.InFlightBatches), tracer: tracing.Tracer(cfg.TracerProvider), tracingOff: tracing.IsOff(cfg.TracerProvider)}
 	b.claimer = &service.Loop{
 		Name:     "ingest claim",
 		Interval: cfg.ClaimInterval,

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/salonworks/jobs/internal/clock"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Stream names: the wire contract with producers and operators.
@@ -85,6 +86,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the bridge's metrics; nil registers none.
 	Registry prometheus.Registerer
+	// TracerProvider receives a span per enqueued entry, in the trace its
+	// traceparent names; nil traces nothing.
+	TracerProvider trace.TracerProvider
 	// Clock stamps failed_at; nil is the wall clock.
 	Clock clock.Clock
 }

@@ -7,8 +7,10 @@
 //	XADD jobs:ingest * kind email:send payload {"template":"welcome",...} idempotency_key welcome:42
 //
 // with the fields kind and payload (JSON; may be left out for kinds without
-// fields), and optionally idempotency_key, process_at (RFC 3339) and queue
-// (a known queue whose whole policy then applies instead of the kind's).
+// fields), and optionally idempotency_key, process_at (RFC 3339), queue
+// (a known queue whose whole policy then applies instead of the kind's),
+// and traceparent and tracestate (the W3C trace context the task carries
+// in its headers, so its attempts join the producer's trace).
 //
 // The Bridge reads the stream through the consumer group Config.Group
 // (REDIS_STREAM_CONSUMER_GROUP), created when missing with MKSTREAM. A new

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,7 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/salonworks/jobs/internal/tracing"
 	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/tasks"
 )
@@ -24,6 +27,11 @@ const (
 	FieldIdempotencyKey = "idempotency_key"
 	FieldProcessAt      = "process_at"
 	FieldQueue          = "queue"
+	// FieldTraceParent and FieldTraceState carry the producer's W3C trace
+	// context: the task's spans join the producer's trace. A malformed
+	// value is ignored, never a reason to refuse the entry.
+	FieldTraceParent = "traceparent"
+	FieldTraceState  = "tracestate"
 )
 
 // Fields added to an entry copied to the dead-letter stream.
@@ -34,7 +42,7 @@ const (
 
 // knownFields is every field a producer may send, in the order a dead entry
 // lists them.
-var knownFields = []string{FieldKind, FieldPayload, FieldIdempotencyKey, FieldProcessAt, FieldQueue}
+var knownFields = []string{FieldKind, FieldPayload, FieldIdempotencyKey, FieldProcessAt, FieldQueue, FieldTraceParent, FieldTraceState}
 
 // MaxKeyRunes bounds an idempotency key, in characters (the same bound as
 // the idempotency keys inside payloads).
@@ -76,6 +84,10 @@ type Entry struct {
 	IdempotencyKey string
 	// ProcessAt is when the task should run; zero means now.
 	ProcessAt time.Time
+	// Trace holds the entry's traceparent and tracestate when its
+	// traceparent is well-formed, or nil. The task carries them in its
+	// headers.
+	Trace map[string]string
 	// Task carries the validated payload with the queue's options (queue,
 	// MaxRetry, Timeout, Retention) and ProcessAt. The bridge adds the task
 	// ID, which depends on the stream entry ID when there is no key.
@@ -136,6 +148,13 @@ func Decode(fields map[string]any) (Entry, error) {
 			opts = append(opts, q.Options()...)
 		}
 	}
+	if v := str[FieldTraceParent]; v != "" && validTraceParent(v) {
+		e.Trace = map[string]string{tracing.TraceParent: v}
+		if ts := str[FieldTraceState]; ts != "" {
+			e.Trace[tracing.TraceState] = ts
+		}
+		opts = append(opts, tasks.WithTraceParent(v, e.Trace[tracing.TraceState]))
+	}
 	if e.Kind != "" {
 		if k, ok := tasks.Lookup(e.Kind); ok && e.Queue == "" {
 			e.Queue = k.Queue
@@ -151,6 +170,13 @@ func Decode(fields map[string]any) (Entry, error) {
 		return Entry{}, &RejectError{Problems: problems}
 	}
 	return e, nil
+}
+
+// validTraceParent reports whether v is a W3C traceparent naming a valid
+// span context.
+func validTraceParent(v string) bool {
+	ctx := tracing.Extract(context.Background(), map[string]string{tracing.TraceParent: v})
+	return trace.SpanContextFromContext(ctx).IsValid()
 }
 
 // keyProblem returns what is wrong with a present idempotency key, or "".

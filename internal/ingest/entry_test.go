@@ -108,7 +108,7 @@ var refusals = []struct {
 	{name: "empty kind", fields: map[string]any{"kind": "", "payload": `{"upload_id":1}`},
 		want: []string{"field kind is empty"}},
 	{name: "misspelt field", fields: map[string]any{"kind": "upload:process", "payload": `{"upload_id":1}`, "proces_at": "2026-06-01T08:00:00Z"},
-		want: []string{`unknown field "proces_at" (known fields: kind, payload, idempotency_key, process_at, queue)`}},
+		want: []string{`unknown field "proces_at" (known fields: kind, payload, idempotency_key, process_at, queue, traceparent, tracestate)`}},
 	{name: "empty idempotency key", fields: map[string]any{"kind": "upload:process", "payload": `{"upload_id":1}`, "idempotency_key": ""},
 		want: []string{"idempotency_key is empty: leave the field out instead"}},
 	{name: "idempotency key too long", fields: map[string]any{"kind": "upload:process", "payload": `{"upload_id":1}`, "idempotency_key": strings.Repeat("k", 201)},

@@ -13,7 +13,9 @@ import (
 )
 
 // New returns a logger writing to w in format ("json" or "text") at level
-// ("debug", "info", "warn", "error"). Every line goes through Redacting.
+// ("debug", "info", "warn", "error"). Every line goes through Redacting,
+// and records logged with a traced context carry trace_id and span_id
+// (WithTrace).
 func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -22,9 +24,9 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "json", "":
-		return slog.New(Redacting(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(Redacting(WithTrace(slog.NewJSONHandler(w, opts)))), nil
 	case "text":
-		return slog.New(Redacting(slog.NewTextHandler(w, opts))), nil
+		return slog.New(Redacting(WithTrace(slog.NewTextHandler(w, opts)))), nil
 	default:
 		return nil, fmt.Errorf("log format %q: want json or text", format)
 	}

@@ -24,10 +24,15 @@ import (
 // Connect opens a pool on the database at url (a postgres:// URL or a
 // keyword/value string) and pings it, so a wrong address or credential fails
 // here rather than at the first query. Errors never contain the password.
-func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// Each configure function adjusts the parsed configuration first (a query
+// tracer).
+func Connect(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, redact(fmt.Errorf("parse database url: %w", err), url)
+	}
+	for _, f := range configure {
+		f(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"go.opentelemetry.io/otel/trace"
+
 	"context"
 	"fmt"
 )
@@ -18,6 +20,9 @@ type Config struct {
 	// PublicBaseURL is the origin that serves Routes, where local links
 	// point (PUBLIC_BASE_URL).
 	PublicBaseURL string
+	// TracerProvider traces the S3 requests made under a traced context;
+	// nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // New returns the store cfg describes.
@@ -27,7 +32,7 @@ func New(ctx context.Context, cfg Config) (Storage, error) {
 		if cfg.S3Bucket == "" {
 			return nil, fmt.Errorf("storage: S3_BUCKET is required for STORAGE=s3")
 		}
-		return NewS3(ctx, S3Config{Bucket: cfg.S3Bucket, Endpoint: cfg.S3Endpoint})
+		return NewS3(ctx, S3Config{Bucket: cfg.S3Bucket, Endpoint: cfg.S3Endpoint, TracerProvider: cfg.TracerProvider})
 	case "local", "":
 		if cfg.PublicBaseURL == "" {
 			return nil, fmt.Errorf("storage: local links need PUBLIC_BASE_URL")

@@ -13,10 +13,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"go.opentelemetry.io/otel/trace"
+
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/salonworks/jobs/internal/tracing"
 )
 
 // S3 keeps objects in one bucket (STORAGE=s3).
@@ -41,6 +44,10 @@ type S3Config struct {
 	// (environment, shared files, the ECS task role), which also gives
 	// the region.
 	AWS *aws.Config
+	// TracerProvider receives a client span per request made under a
+	// traced context, named by its operation (never the object key); nil
+	// traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Upload tuning: each Put buffers up to PartSize × (Concurrency + 1)
@@ -70,6 +77,12 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		ac.Region = "us-east-1"
 	case ac.Region == "":
 		return nil, errors.New("s3: no AWS region: set AWS_REGION (ECS sets it for tasks)")
+	}
+	if !tracing.IsOff(cfg.TracerProvider) {
+		if ac.HTTPClient == nil {
+			ac.HTTPClient = awshttp.NewBuildableClient()
+		}
+		ac.HTTPClient = tracing.Client(ac.HTTPClient, cfg.TracerProvider, "s3", tracing.AWSRoute)
 	}
 	client := s3.NewFromConfig(ac, func(o *s3.Options) {
 		if cfg.Endpoint != "" {

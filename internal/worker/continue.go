@@ -30,7 +30,8 @@ func continueRateLimited(q queues.Queue, client *asynq.Client) func(asynq.Handle
 				return err
 			}
 			id, _ := asynq.GetTaskID(ctx)
-			cont := asynq.NewTask(t.Type(), t.Payload())
+			// The headers go along: the continued task stays in its trace.
+			cont := asynq.NewTaskWithHeaders(t.Type(), t.Payload(), t.Headers())
 			_, cerr := client.EnqueueContext(ctx, cont,
 				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(q.Retention),
 				asynq.ProcessIn(rl.Delay), asynq.TaskID(id+":rl"))

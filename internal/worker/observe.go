@@ -10,6 +10,8 @@ import (
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/redact"
 	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/queues"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Outcomes of one attempt, as logged and counted.
@@ -43,14 +45,20 @@ func outcome(ctx context.Context, err error, retried, maxRetry int, stopping boo
 }
 
 // observe is the middleware that logs one line per finished attempt (kind,
-// queue, task ID, attempt, duration, outcome) and records it in metrics.
-// Payloads are never logged; handlers' errors are expected to be masked.
-func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping func() bool) func(asynq.Handler) asynq.Handler {
+// queue, task ID, attempt, duration, outcome), records it in metrics and
+// traces it: the handler runs under the attempt's span, so its statements
+// and provider calls are the span's children and the log line carries
+// trace_id and span_id. Payloads are never logged; handlers' errors are
+// expected to be masked. A nil tp traces nothing.
+func observe(q queues.Queue, logger *slog.Logger, m *metrics.Metrics, stopping func() bool, tp trace.TracerProvider) func(asynq.Handler) asynq.Handler {
+	queue := q.Name
 	inFlight := m.TasksInFlight.WithLabelValues(queue)
+	tracer := newAttemptTracer(tp, q)
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			start := time.Now()
 			inFlight.Inc()
+			ctx, span := tracer.start(ctx, t)
 			err := next.ProcessTask(ctx, t)
 			d := time.Since(start)
 			inFlight.Dec()
@@ -59,6 +67,9 @@ func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping fun
 			maxRetry, _ := asynq.GetMaxRetry(ctx)
 			id, _ := asynq.GetTaskID(ctx)
 			out := outcome(ctx, err, retried, maxRetry, stopping())
+			if out == OutcomeRetried {
+				err = tracer.plan(t, retried, err)
+			}
 			m.Observe(t.Type(), queue, out, d)
 
 			level := slog.LevelInfo
@@ -83,6 +94,7 @@ func observe(queue string, logger *slog.Logger, m *metrics.Metrics, stopping fun
 				}
 			}
 			logger.LogAttrs(ctx, level, "task finished", attrs...)
+			tracer.end(span, t, id, retried, maxRetry, out, err)
 			return err
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/queues"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultPollInterval is how long an idle queue server waits before looking
@@ -44,6 +45,8 @@ type Config struct {
 	// Middleware wraps the mux inside the observing middleware, outermost
 	// first.
 	Middleware []func(asynq.Handler) asynq.Handler
+	// TracerProvider receives a span per attempt; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Worker is a set of queue servers, one per queue.
@@ -80,7 +83,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	for _, q := range cfg.Queues {
-		h := w.interruptible(continueRateLimited(q, client)(observe(q.Name, cfg.Logger, cfg.Metrics, w.stopping.Load)(handler)))
+		h := w.interruptible(continueRateLimited(q, client)(observe(q, cfg.Logger, cfg.Metrics, w.stopping.Load, cfg.TracerProvider)(handler)))
 		srv := asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
 			Concurrency:       q.Concurrency,
 			Queues:            map[string]int{q.Name: 1},
@@ -126,6 +129,9 @@ func (w *Worker) interruptible(next asynq.Handler) asynq.Handler {
 // never reaches asynq as a failure: see interruptible.)
 func retryDelay(q queues.Queue) asynq.RetryDelayFunc {
 	return func(n int, err error, _ *asynq.Task) time.Duration {
+		if d, ok := plannedDelay(err); ok {
+			return d
+		}
 		if rl, ok := taskerr.AsRateLimit(err); ok {
 			return rl.Delay
 		}

@@ -41,6 +41,7 @@ export const CONTEXT: Record<string, { required: boolean; help: string }> = {
   backlogPerTask: { required: false, help: 'pending tasks per worker the scaling aims at (default 50)' },
   scaleOnQueues: { required: false, help: 'comma-separated queues whose backlog scales the workers' },
   redisNodeType: { required: false, help: 'ElastiCache node type (default cache.t4g.small)' },
+  adot: { required: false, help: 'true runs the ADOT collector sidecar in the worker and scheduler tasks: traces to X-Ray (default false)' },
 };
 
 /**
@@ -71,6 +72,8 @@ export function propsFromContext(get: (key: string) => unknown): JobsStackProps 
   const arch = str('cpuArchitecture') ?? 'ARM64';
   if (arch !== 'ARM64' && arch !== 'X86_64') problems.push(`cpuArchitecture: ${arch} is not ARM64 or X86_64`);
   const vpcId = str('vpcId');
+  const adot = str('adot') ?? 'false';
+  if (adot !== 'true' && adot !== 'false') problems.push(`adot: ${adot} is not true or false`);
   const queues = list('scaleOnQueues');
   for (const q of queues ?? []) {
     if (!(QUEUES as readonly string[]).includes(q)) problems.push(`scaleOnQueues: unknown queue ${q}`);
@@ -116,6 +119,7 @@ export function propsFromContext(get: (key: string) => unknown): JobsStackProps 
     apiBaseUrl: str('apiBaseUrl'),
     ssmPrefix: str('ssmPrefix'),
     redisNodeType: str('redisNodeType'),
+    adotCollector: adot === 'true',
     worker: {
       minCount: num('workerMin'),
       maxCount: num('workerMax'),

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { AdminEndpoint } from './admin-endpoint';
 import { BacklogScaling } from './backlog-scaling';
 import { Command, HTTP_PORT } from './names';
+import { addCollector } from './otel';
 import { JobsStackProps, Resolved, resolve } from './props';
 import { Redis } from './redis';
 import { SesEvents } from './ses-events';
@@ -100,6 +101,11 @@ export class JobsStack extends cdk.Stack {
       environment: v.database,
       secrets: v.databaseSecrets,
     });
+
+    if (props.adotCollector) {
+      addCollector(worker, `${r.prefix}-${Command.worker}`);
+      addCollector(scheduler, `${r.prefix}-${Command.scheduler}`);
+    }
 
     bucket.grantReadWrite(worker.taskDefinition.taskRole);
     worker.taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({

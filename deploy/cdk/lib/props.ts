@@ -124,6 +124,12 @@ export interface JobsStackProps extends cdk.StackProps {
   readonly schedulerCount?: number;
   /** Admin tasks (the Twilio webhooks are behind them too). @default 2 */
   readonly adminCount?: number;
+  /**
+   * Runs the AWS Distro for OpenTelemetry collector as a sidecar of the
+   * worker and scheduler tasks, which then export their traces to it
+   * (and it to X-Ray). @default false
+   */
+  readonly adotCollector?: boolean;
 }
 
 /** JobsStackProps with every default applied and every rule checked. */

@@ -44,7 +44,8 @@ export interface Container {
 export function containers(template: Template): Record<string, { container: Container; task: Record<string, any> }> {
   const out: Record<string, { container: Container; task: Record<string, any> }> = {};
   for (const [, res] of Object.entries(template.findResources('AWS::ECS::TaskDefinition'))) {
-    const defs = res.Properties.ContainerDefinitions as Container[];
+    // The ADOT collector sidecar (context adot) is not a jobs container.
+    const defs = (res.Properties.ContainerDefinitions as Container[]).filter((c) => c.Name !== 'aws-otel-collector');
     if (defs.length !== 1) throw new Error(`task definition with ${defs.length} containers`);
     out[defs[0].Name] = { container: defs[0], task: res.Properties };
   }

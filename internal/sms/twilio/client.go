@@ -22,6 +22,9 @@ import (
 	"time"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/salonworks/jobs/internal/tracing"
 )
 
 // DefaultAPIBase is Twilio's REST API origin.
@@ -51,6 +54,9 @@ type Config struct {
 	// HTTPClient, if set, supplies the transport and the per-request
 	// timeout (DefaultTimeout when it has none). Tests use it.
 	HTTPClient *http.Client
+	// TracerProvider receives a client span per request made under a
+	// traced context; nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Client sends SMS through Twilio. It is safe for concurrent use.
@@ -133,6 +139,9 @@ func New(cfg Config) (*Client, error) {
 		if hc.Timeout > 0 {
 			c.timeout = hc.Timeout
 		}
+	}
+	if !tracing.IsOff(cfg.TracerProvider) {
+		c.transport = tracing.Transport(c.transport, cfg.TracerProvider, "twilio", route)
 	}
 	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 	twiliosdk "github.com/twilio/twilio-go"
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // api returns the twilio-go Messages API bound to one call: its requests go
@@ -74,6 +75,9 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	cancel := func() { cancelCause(context.Cause(x.ctx)) }
 	stop := context.AfterFunc(x.ctx, cancel)
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: x.markWrote})
+	// The caller's span too, so the traced transport puts the call in the
+	// task's trace.
+	ctx = trace.ContextWithSpan(ctx, trace.SpanFromContext(x.ctx))
 
 	out := req.Clone(ctx)
 	out.URL.Scheme = x.base.Scheme

@@ -19,7 +19,8 @@ type Validator interface{ Validate() error }
 
 // Task validates p, marshals it, and returns the task of kind with the
 // options of queue followed by opts, so the caller's options win; except
-// that a task whose payload holds a Secret value gets no retention.
+// that a task whose payload holds a Secret value gets no retention. Headers
+// options become the task's headers.
 func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -31,12 +32,16 @@ func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, er
 	if len(data) > MaxPayloadBytes {
 		return nil, TooLarge(kind, len(data))
 	}
+	headers, opts := splitHeaders(opts)
 	opts = append(queues.MustLookup(queue).Options(), opts...)
 	if HoldsSecret(p, data) {
 		// Last, so no queue policy or caller option can bring it back: a
 		// finished task's payload stays readable in Redis for as long as
 		// it is retained, and a reset link or a body must not.
 		opts = append(opts, asynq.Retention(0))
+	}
+	if len(headers) > 0 {
+		return asynq.NewTaskWithHeaders(kind, data, headers, opts...), nil
 	}
 	return asynq.NewTask(kind, data, opts...), nil
 }
