@@ -50,9 +50,14 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err != nil {
 		return nil, err
 	}
+	sm, err := sms.NewSendMetrics(d.Metrics.Registry)
+	if err != nil {
+		return nil, err
+	}
 	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
+		Metrics: sm,
 	}
 	rm, err := sms.NewReconcileMetrics(d.Metrics.Registry)
 	if err != nil {

@@ -30,6 +30,10 @@ type Dispatcher struct {
 	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
+
+	// afterBatch is a test seam: it runs after each batch of a campaign's
+	// fan-out is stored and enqueued (the API acting mid-fan-out).
+	afterBatch func(campaignID int64)
 }
 
 // DispatchConfirmations handles sms:dispatch_confirmations: every

@@ -26,6 +26,7 @@ func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time
 	if s.Quiet.Allowed(now, loc) {
 		return false, nil
 	}
+	s.Metrics.waited(outbox.WaitQuietHours)
 	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
 }
 
@@ -40,6 +41,7 @@ func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time)
 		return true, s.putBack(ctx, m, err)
 	}
 	if delay > 0 {
+		s.Metrics.waited(outbox.WaitRateLimited)
 		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
 	}
 	return false, nil
@@ -104,19 +106,6 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 	}
 	if out {
 		return outbox.SkipOptedOut, nil
-	}
-	if m.CampaignID != 0 {
-		// A campaign called off after its rows were made (or before a
-		// resend of one whose first attempt never reached Twilio) sends
-		// nothing more.
-		var status string
-		err := s.DB.QueryRow(ctx, `SELECT status FROM campaigns WHERE id = $1`, m.CampaignID).Scan(&status)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", fmt.Errorf("check campaign of sms %d: %w", m.ID, err)
-		}
-		if status == "cancelled" {
-			return outbox.SkipCampaignCancelled, nil
-		}
 	}
 	if m.Category == outbox.CategoryMarketing {
 		// Consent must be on record: by the row's customer, or, for an
