@@ -97,3 +97,17 @@ func campaignPass(ctx context.Context, store *outbox.Store, enq Enqueuer, now ti
 func (r *Reconciler) campaignPass(ctx context.Context, now time.Time) error {
 	return campaignPass(ctx, r.Store, r.Enqueue, now, r.Logger)
 }
+
+// campaignStopped reports whether m's campaign is cancelled or paused: the
+// reconciler then leaves the reopened row to the campaign pass (skipped,
+// or waiting for the resume) instead of enqueueing it.
+func (r *Reconciler) campaignStopped(ctx context.Context, m outbox.Message) (bool, error) {
+	if m.CampaignID == 0 {
+		return false, nil
+	}
+	status, err := r.Store.CampaignStatus(ctx, m.CampaignID)
+	if err != nil {
+		return false, err
+	}
+	return status == outbox.CampaignCancelled || status == outbox.CampaignPaused, nil
+}
