@@ -58,7 +58,7 @@ func (d *Dispatcher) DispatchConfirmations(ctx context.Context, _ *asynq.Task, _
 			startsAt         time.Time
 		)
 		err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &tz, &startsAt)
-		m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID)
+		m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID, startsAt)
 		m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindConfirmation
 		m.Body = text.ConfirmationBody(salon, first, startsAt, zone(tz))
 		return m, err

@@ -120,6 +120,11 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if stop, err := s.campaignStop(ctx, m); err != nil || stop {
 		return err
 	}
+	// A confirmation or review request must still be true when it
+	// leaves, also after a night held by quiet hours.
+	if stale, err := s.skipStale(ctx, m); err != nil || stale {
+		return err
+	}
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}

@@ -100,3 +100,22 @@ func (s *Store) HoldPaused(ctx context.Context, limit int) (int, error) {
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// Reasons a confirmation or review request is no longer true at send time
+// (skip_reason).
+const (
+	// SkipAppointmentCancelled: the appointment was cancelled (or deleted).
+	SkipAppointmentCancelled = "appointment_cancelled"
+	// SkipAppointmentNotBooked: a confirmation's appointment is in another
+	// state than booked (completed, no-show, …).
+	SkipAppointmentNotBooked = "appointment_not_booked"
+	// SkipAppointmentNotCompleted: a review request's appointment is no
+	// longer completed.
+	SkipAppointmentNotCompleted = "appointment_not_completed"
+	// SkipRescheduled: the appointment's start time changed since the
+	// confirmation was written; one for the new time is made.
+	SkipRescheduled = "rescheduled"
+	// SkipDuplicateReview: the customer already has a review request of
+	// the salon for that local day.
+	SkipDuplicateReview = "duplicate_review"
+)
