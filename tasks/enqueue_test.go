@@ -90,6 +90,10 @@ func TestTasksGoToTheirQueue(t *testing.T) {
 			t.Parallel()
 			q := queues.MustLookup(tt.queue)
 			want := enqueued{Type: tt.name, Queue: tt.queue, Payload: tt.canonical, MaxRetry: q.MaxRetry, Timeout: q.Timeout, Retention: q.Retention}
+			if HoldsSecret(tt.name, []byte(tt.canonical)) {
+				// An API call's body is Secret: not kept once done.
+				want.Retention = 0
+			}
 
 			task, err := NewTask(tt.name, []byte(tt.raw))
 			if diff := cmp.Diff(want, enqueue(t, client, task, err)); diff != "" {

@@ -1,5 +1,6 @@
 // Package admin serves the operators' dashboard: asynqmon mounted at
-// /admin/queues (its UI and its API), behind HTTP basic authentication
+// /admin/queues (its UI and its API) and the operations pages (package
+// ops) at /admin and /admin/ops/, behind HTTP basic authentication
 // against ADMIN_USERS. Admins get every action, viewers a read-only
 // dashboard whose state-changing requests the server refuses. Failed
 // logins are logged and limited per source address; a state-changing
@@ -13,15 +14,22 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/salonworks/jobs/internal/admin/ops"
+	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/config"
+	"github.com/salonworks/jobs/internal/queueset"
 )
 
 // RootPath is where asynqmon is mounted; its API is under RootPath+"/api/".
@@ -53,19 +61,31 @@ type Config struct {
 	// DefaultFailureLimit and DefaultFailureWindow when zero.
 	FailureLimit  int
 	FailureWindow time.Duration
-	// Now is the clock of the limiter and the login cache; time.Now when
-	// nil.
-	Now func() time.Time
+	// Clock is the time of the limiter, the login cache and the
+	// operations pages; nil is the wall clock.
+	Clock clock.Clock
+	// DB is the database of the outboxes and campaigns, which the
+	// operations pages (/admin/ops) read and act on; nil leaves those of
+	// its pages that need it answering 503.
+	DB *pgxpool.Pool
 }
 
 // Dashboard is the handler of the /admin/ subtree.
 type Dashboard struct {
 	logger         *slog.Logger
 	full, readOnly *asynqmon.HTTPHandler
-	auth           *authenticator
-	limiter        *failureLimiter
-	routes         *routeMatcher
-	csp            string
+	// insp reads a task's raw payload, to hide its values in its error.
+	insp *asynq.Inspector
+	// rdb lists the catalogue's queues for asynq (queueset); listed is
+	// set once that worked.
+	rdb    redis.UniversalClient
+	listed atomic.Bool
+	// ops serves /admin and /admin/ops/.
+	ops     *ops.Handler
+	auth    *authenticator
+	limiter *failureLimiter
+	routes  *routeMatcher
+	csp     string
 }
 
 var _ http.Handler = (*Dashboard)(nil)
@@ -79,10 +99,7 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Logger == nil {
 		return nil, errors.New("admin: Config.Logger is required")
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := cfg.Clock.Now
 	limit, window := cfg.FailureLimit, cfg.FailureWindow
 	if limit <= 0 {
 		limit = DefaultFailureLimit
@@ -107,6 +124,16 @@ func New(cfg Config) (*Dashboard, error) {
 		ResultFormatter:   Formatter{},
 		PrometheusAddress: cfg.PrometheusURL,
 	}
+	d.insp = asynq.NewInspector(cfg.Redis)
+	rdb, ok := cfg.Redis.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, errors.New("admin: Config.Redis makes no go-redis client")
+	}
+	d.rdb = rdb
+	d.ops, err = ops.New(ops.Config{DB: cfg.DB, Redis: rdb, QueuesPath: RootPath, Logger: cfg.Logger, Clock: cfg.Clock})
+	if err != nil {
+		return nil, err
+	}
 	d.full = asynqmon.New(opts)
 	opts.ReadOnly = true
 	d.readOnly = asynqmon.New(opts)
@@ -129,5 +156,28 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 
 // Close closes asynqmon's Redis connections.
 func (d *Dashboard) Close() error {
-	return errors.Join(d.full.Close(), d.readOnly.Close())
+	return errors.Join(d.full.Close(), d.readOnly.Close(), d.insp.Close(), d.ops.Close(), d.rdb.Close())
+}
+
+// lookupPayload returns the kind and raw payload of a task.
+func (d *Dashboard) lookupPayload(queue, id string) (string, []byte, bool) {
+	info, err := d.insp.GetTaskInfo(queue, id)
+	if err != nil {
+		return "", nil, false
+	}
+	return info.Type, info.Payload, true
+}
+
+// listQueues makes asynq list every queue of the catalogue, empty ones
+// too, until that has worked once: a dashboard started before any worker
+// still shows the five queues.
+func (d *Dashboard) listQueues(ctx context.Context) {
+	if d.listed.Load() {
+		return
+	}
+	if err := queueset.Register(ctx, d.rdb); err != nil {
+		d.logger.Warn("dashboard: list the queues for asynq", "err", err)
+		return
+	}
+	d.listed.Store(true)
 }

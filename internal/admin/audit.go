@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/salonworks/jobs/internal/admin/ops"
 	"github.com/salonworks/jobs/internal/config"
 )
 
@@ -39,6 +40,14 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request, u config.Admin
 	if ok && strings.Contains(route.Template, ":batch_") {
 		if ids := peekTaskIDs(r); len(ids) > 0 {
 			attrs = append(attrs, slog.Any("task_ids", ids))
+		}
+	}
+	if ops.Owns(r.URL.Path) {
+		// The operations pages name the action and its target in the
+		// form; ParseForm keeps it for the page.
+		r.Body = http.MaxBytesReader(w, r.Body, maxAuditBody)
+		if r.ParseForm() == nil {
+			attrs = append(attrs, slog.String("ops_action", r.PostForm.Get("action")), slog.String("target", r.PostForm.Get("id")))
 		}
 	}
 	rec := &statusWriter{ResponseWriter: w}

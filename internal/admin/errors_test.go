@@ -72,13 +72,13 @@ func TestMaskErrorMessagesKeepsTheRest(t *testing.T) {
 		changed        bool
 	}{
 		{"nothing to mask", `{"tasks":[{"id":"a","error_message":"timeout"}]}`, `{"tasks":[{"id":"a","error_message":"timeout"}]}`, false},
-		{"masked, numbers kept exactly", `{"tasks":[{"max_retry":25,"big":12345678901234567890,"error_message":"to +447911123456","payload":"+447911123456"}],"stats":{"size":1.50}}`,
-			`{"stats":{"size":1.50},"tasks":[{"big":12345678901234567890,"error_message":"to +4*********56","max_retry":25,"payload":"+447911123456"}]}` + "\n", true},
+		{"masked, numbers kept exactly", `{"tasks":[{"max_retry":25,"big":12345678901234567890,"error_message":"to +447911123456","payload":"+447911123456","queue":"+447911123456"}],"stats":{"size":1.50}}`,
+			`{"stats":{"size":1.50},"tasks":[{"big":12345678901234567890,"error_message":"to +4*********56","max_retry":25,"payload":"+4*********56","queue":"+447911123456"}]}` + "\n", true},
 		{"not JSON", `oops +447911123456`, `oops +447911123456`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, changed := maskErrorMessages([]byte(tt.in))
+			got, changed := maskErrorMessages([]byte(tt.in), nil)
 			if string(got) != tt.want || changed != tt.changed {
 				t.Errorf("got %s (changed %v), want %s (%v)", got, changed, tt.want, tt.changed)
 			}

@@ -9,12 +9,13 @@ import (
 	"github.com/salonworks/jobs/internal/redact"
 )
 
-// Formatter masks phone numbers and email addresses in what the dashboard
-// shows of a task: its payload (task lists, task details, the servers'
-// active workers, scheduler entries) and its result. Payloads carry E.164
-// numbers ("+15555550123") and addresses, which redact.Text recognises
-// anywhere in the text, JSON or not. Bytes that are not printable text are
-// not shown at all, as asynqmon's default formatter does.
+// Formatter renders what the dashboard shows of a task through the
+// classes its payload fields declare in tasks/ (redact.Payload): secrets
+// (reset links, signed URLs, SMS bodies, request bodies) as "[redacted]",
+// phone numbers and addresses masked. It is used for the payload of every
+// task list, task detail, the servers' active workers and the scheduler
+// entries, and for results. Bytes that are not printable text are not
+// shown at all, as asynqmon's default formatter does.
 type Formatter struct{}
 
 var (
@@ -22,20 +23,25 @@ var (
 	_ asynqmon.ResultFormatter  = Formatter{}
 )
 
-// FormatPayload returns payload with phone numbers and emails masked.
-func (Formatter) FormatPayload(_ string, payload []byte) string { return mask(payload) }
-
-// FormatResult returns result with phone numbers and emails masked.
-func (Formatter) FormatResult(_ string, result []byte) string { return mask(result) }
-
-func mask(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if !printable(b) {
+// FormatPayload returns payload, of task kind kind, rendered field by
+// field.
+func (Formatter) FormatPayload(kind string, payload []byte) string {
+	if len(payload) > 0 && !printable(payload) {
 		return "non-printable bytes"
 	}
-	return redact.Text(string(b))
+	return redact.Payload(kind, payload)
+}
+
+// FormatResult returns result as text with phone numbers, addresses, URL
+// queries and key=value secrets masked: a result has no declared fields.
+func (Formatter) FormatResult(_ string, result []byte) string {
+	if len(result) == 0 {
+		return ""
+	}
+	if !printable(result) {
+		return "non-printable bytes"
+	}
+	return redact.Text(string(result))
 }
 
 // printable reports whether b is UTF-8 text of printable characters and

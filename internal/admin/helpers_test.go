@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/salonworks/jobs/internal/admin/admintest"
@@ -59,19 +60,19 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// clock is a settable time for the limiter.
-type clock struct {
+// testClock is a settable time for the limiter.
+type testClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *clock) Advance(d time.Duration) {
+func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -85,21 +86,34 @@ type fixture struct {
 	dash  *Dashboard
 	insp  *asynq.Inspector
 	logs  *syncBuffer
-	clock *clock
+	clock *testClock
 }
 
 func newFixture(t *testing.T, plan admintest.Plan) *fixture {
+	t.Helper()
+	return newFixtureDB(t, plan, nil)
+}
+
+// newFixtureDB is newFixture with the operations pages on db.
+func newFixtureDB(t *testing.T, plan admintest.Plan, db *pgxpool.Pool) *fixture {
 	t.Helper()
 	r := testenv.NewRedis(t)
 	if plan != nil {
 		admintest.Seed(t, r.ConnOpt(), plan)
 	}
-	f := &fixture{redis: r, logs: &syncBuffer{}, clock: &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+	return newFixtureOn(t, r, db)
+}
+
+// newFixtureOn serves the dashboard over r and db.
+func newFixtureOn(t testing.TB, r *testenv.Redis, db *pgxpool.Pool) *fixture {
+	t.Helper()
+	f := &fixture{redis: r, logs: &syncBuffer{}, clock: &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
 	dash, err := New(Config{
 		Redis:  r.ConnOpt(),
 		Users:  testUsers(t),
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		Now:    f.clock.Now,
+		Clock:  f.clock.Now,
+		DB:     db,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func TestFailedLoginsAreLimitedPerSource(t *testing.T) {
 }
 
 func TestFailureLimiterRefills(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := &testClock{now: time.Unix(1_700_000_000, 0)}
 	l := newFailureLimiter(10, time.Minute, c.Now)
 	src := limitKey(mustAddr(t, "203.0.113.1"))
 	for i := range 30 {
@@ -168,7 +168,7 @@ func TestUnknownUsersCostABcryptCompare(t *testing.T) {
 }
 
 func TestVerifiedCredentialsAreRemembered(t *testing.T) {
-	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	c := &testClock{now: time.Unix(1_700_000_000, 0)}
 	a, err := newAuthenticator(testUsers(t), c.Now)
 	if err != nil {
 		t.Fatal(err)

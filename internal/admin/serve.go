@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/salonworks/jobs/internal/admin/ops"
 	"github.com/salonworks/jobs/internal/config"
 )
 
@@ -49,6 +50,7 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.limiter.refund(key)
+	d.listQueues(r.Context())
 	if safeMethod(r.Method) {
 		d.route(w, r, u)
 		return
@@ -76,12 +78,8 @@ func unauthorized(w http.ResponseWriter) {
 func (d *Dashboard) route(w http.ResponseWriter, r *http.Request, u config.AdminUser) {
 	p := r.URL.Path
 	switch {
-	case p == "/admin" || p == "/admin/":
-		if !safeMethod(r.Method) {
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		http.Redirect(w, r, RootPath, http.StatusFound)
+	case ops.Owns(p):
+		d.ops.Serve(w, r, ops.User{Name: u.Name, CanAct: u.Role == config.RoleAdmin})
 	case p == RootPath || strings.HasPrefix(p, RootPath+"/"):
 		var h http.Handler = d.readOnly
 		if u.Role == config.RoleAdmin {
@@ -92,8 +90,8 @@ func (d *Dashboard) route(w http.ResponseWriter, r *http.Request, u config.Admin
 			return
 		}
 		allowCaching(w, r)
-		if readsTasks(r) {
-			maskTaskErrors(w, r, h)
+		if readsAPI(r) {
+			maskTaskErrors(w, r, h, d.lookupPayload)
 			return
 		}
 		h.ServeHTTP(w, r)

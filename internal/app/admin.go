@@ -81,8 +81,8 @@ func localFiles(cfg *config.Config) (func(*http.ServeMux), error) {
 	return storage.Routes(store), nil
 }
 
-// newDashboard builds asynqmon behind ADMIN_USERS and the queue metrics
-// its charts read.
+// newDashboard builds asynqmon and the operations pages (on d.DB) behind
+// ADMIN_USERS, and the queue metrics the charts read.
 func newDashboard(d *Deps) (*admin.Dashboard, error) {
 	cfg := d.Config
 	dash, err := admin.New(admin.Config{
@@ -90,6 +90,7 @@ func newDashboard(d *Deps) (*admin.Dashboard, error) {
 		Users:         cfg.Admins(),
 		PrometheusURL: cfg.PrometheusURL,
 		Logger:        d.Logger,
+		DB:            d.DB,
 	})
 	if err != nil {
 		return nil, err

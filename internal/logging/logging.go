@@ -1,6 +1,7 @@
 // Package logging builds the process's slog logger from LOG_LEVEL and
-// LOG_FORMAT, and adapts it for the libraries that want their own logger
-// interface (asynq).
+// LOG_FORMAT, renders every line through internal/redact (no phone
+// number, address or secret reaches the log whole), and adapts it for the
+// libraries that want their own logger interface (asynq).
 package logging
 
 import (
@@ -12,7 +13,7 @@ import (
 )
 
 // New returns a logger writing to w in format ("json" or "text") at level
-// ("debug", "info", "warn", "error").
+// ("debug", "info", "warn", "error"). Every line goes through Redacting.
 func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -21,9 +22,9 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "json", "":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(Redacting(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(Redacting(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("log format %q: want json or text", format)
 	}

@@ -8,6 +8,8 @@ func TestPhone(t *testing.T) {
 		{"uk", "+447911123456", "+4*********56"},
 		{"formatted", "(555) 555-0123", "(5**) ***-**23"},
 		{"too short", "1234", "****"},
+		{"arabic-indic digits", "+٩٧١٥٠١٢٣٤٥٦٧", "+٩*********٦٧"},
+		{"french spacing", "+33 6 12 34 56 78", "+3* * ** ** ** 78"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -23,6 +25,8 @@ func TestEmail(t *testing.T) {
 		{"plain", "jane.doe@example.com", "j***@example.com"},
 		{"no at", "nobody", "***"},
 		{"leading at", "@example.com", "***"},
+		{"accented local part", "josé@example.com", "j***@example.com"},
+		{"accented first letter", "élodie@exämple.fr", "é***@exämple.fr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +45,16 @@ func TestText(t *testing.T) {
 		{"date untouched", `{"date":"2026-11-21"}`, `{"date":"2026-11-21"}`},
 		{"timestamp untouched", `{"at":"2026-11-21T10:00:00Z","n":1763719200}`, `{"at":"2026-11-21T10:00:00Z","n":1763719200}`},
 		{"spaced number", "call 555 555 0123 now", "call 5** *** **23 now"},
+		{"internationalised address", "sent to josé@example.com", "sent to j***@example.com"},
+		{"address in another script", "to почта@пример.рф ok", "to п***@пример.рф ok"},
+		{"number with no-break spaces", "call +44 20 7946 0958", "call +4* ** **** **58"},
+		{"signed link", "ready: https://bucket.s3.amazonaws.com/exports/1.csv?X-Amz-Signature=abc&X-Amz-Expires=604800 (7 days)",
+			"ready: https://bucket.s3.amazonaws.com/exports/1.csv?[redacted] (7 days)"},
+		{"fragment", "https://app.example/reset#token=abc", "https://app.example/reset?[redacted]"},
+		{"user info", "redis://user:hunter2@cache.internal:6379/0", "redis://[redacted]@cache.internal:6379/0"},
+		{"secret pairs", `token=abc123 "password": "hunter2" api_key=k1`, `token=[redacted] "password": "[redacted]" api_key=[redacted]`},
+		{"nothing to do", "claim message 42: row moved on", "claim message 42: row moved on"},
+		{"stream entry id", "dead letter 1764748988490-0 replayed", "dead letter 1764748988490-0 replayed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/internal/taskerr"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -32,10 +34,23 @@ func (d *Dispatcher) DispatchCampaigns(ctx context.Context, _ *asynq.Task, _ *ta
 			errs = append(errs, err)
 		}
 		if done {
-			return errors.Join(errs...)
+			err := errors.Join(errs...)
+			if err != nil && isOutage(err) {
+				// The database or Redis went away mid-fan-out: wait,
+				// without spending a retry, until the campaign may be
+				// claimed again (a minute after its start), so this task
+				// resumes it instead of leaving it to the next scheduled
+				// run, up to 15 minutes later.
+				return taskerr.RateLimited(campaignResumeAfter, err)
+			}
+			return err
 		}
 	}
 }
+
+// campaignResumeAfter is how long a fan-out cut short by an outage waits:
+// past the minute after which its campaign may be claimed again.
+const campaignResumeAfter = 70 * time.Second
 
 // nextCampaign claims one due campaign (SKIP LOCKED, so concurrent
 // dispatchers share the work) and fans it out. done reports that no

@@ -128,7 +128,12 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
-	// Consent is checked now, at send time, not only when the row was made.
+	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
+		return err
+	}
+	// Consent is checked at send time, not only when the row was made, and
+	// after the rate limit's wait: a STOP that arrives while the text waits
+	// for its turn still stops it.
 	if skip, err := s.consentSkip(ctx, m); err != nil {
 		return s.putBack(ctx, m, err)
 	} else if skip != "" {
@@ -139,9 +144,6 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 		}
 		s.Metrics.skipped(skip)
 		return nil
-	}
-	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
-		return err
 	}
 	// Again just before the hand-over: the turn may have been a while
 	// coming, and a campaign stopped meanwhile must send nothing more.

@@ -22,14 +22,14 @@ const MaxAddressBytes = 254
 // SendPayload asks for one email rendered from a template.
 type SendPayload struct {
 	// Template is the template's name, one of TemplateNames.
-	Template string `json:"template" jsonschema:"enum=welcome,enum=password_reset,enum=notification" jsonschema_description:"Template to render."`
+	Template string `json:"template" class:"plain" jsonschema:"enum=welcome,enum=password_reset,enum=notification" jsonschema_description:"Template to render."`
 	// To is the recipient: one bare address, no display name.
-	To string `json:"to" jsonschema:"format=email,maxLength=254" jsonschema_description:"Recipient: one bare email address, no display name."`
+	To string `json:"to" class:"pii" jsonschema:"format=email,maxLength=254" jsonschema_description:"Recipient: one bare email address, no display name."`
 	// Data holds the values the template renders; its keys and their types
 	// are the template's Fields.
-	Data map[string]any `json:"data" jsonschema_description:"Values the template renders; the keys depend on the template."`
+	Data map[string]any `json:"data" class:"secret" jsonschema_description:"Values the template renders; the keys depend on the template."`
 	// IdempotencyKey names the logical email: one key, one email.
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Names the logical email: the same key never sends twice."`
+	IdempotencyKey string `json:"idempotency_key,omitempty" class:"pii" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Names the logical email: the same key never sends twice."`
 }
 
 // Validate reports every problem of the payload in one
@@ -81,4 +81,24 @@ func addressProblem(to string) string {
 // followed by opts.
 func NewSendTask(p SendPayload, opts ...asynq.Option) (*asynq.Task, error) {
 	return check.Task(KindSend, queues.Emails, p, opts)
+}
+
+// FieldClass gives each key of Data the class its template declares
+// (DataField.Class); a key the template does not know, or any key when the
+// template is unknown, is Secret. Other paths are left to the struct tags.
+func (p SendPayload) FieldClass(path []string) (check.Class, bool) {
+	if len(path) < 2 || path[0] != "data" {
+		return "", false
+	}
+	for _, t := range templates {
+		if t.Name != p.Template {
+			continue
+		}
+		for _, f := range t.Fields {
+			if f.Name == path[1] && f.Class != "" {
+				return f.Class, true
+			}
+		}
+	}
+	return check.Secret, true
 }

@@ -47,6 +47,9 @@ type DataField struct {
 	MaxRunes int
 	// Requires names keys that must be present when this one is.
 	Requires []string
+	// Class says how the value may be shown outside the worker (the
+	// dashboard, logs): a reset link is Secret, a name PII.
+	Class check.Class
 	// Doc says what the value is for.
 	Doc string
 }
@@ -63,18 +66,18 @@ type Template struct {
 
 var templates = []Template{
 	{Name: TemplateWelcome, Doc: "Welcome email sent when an account is created.", Fields: []DataField{
-		{Name: "name", Type: String, Required: true, NonEmpty: true, Doc: "Name the greeting uses."},
+		{Name: "name", Type: String, Required: true, NonEmpty: true, Class: check.PII, Doc: "Name the greeting uses."},
 	}},
 	{Name: TemplatePasswordReset, Doc: "Password reset link.", Fields: []DataField{
-		{Name: "name", Type: String, Required: true, Doc: "Name the greeting uses."},
-		{Name: "reset_url", Type: URL, Required: true, Doc: "Absolute http(s) URL of the reset page."},
-		{Name: "expires_in_minutes", Type: PositiveInteger, Required: true, Doc: "Minutes until the link expires."},
+		{Name: "name", Type: String, Required: true, Class: check.PII, Doc: "Name the greeting uses."},
+		{Name: "reset_url", Type: URL, Required: true, Class: check.Secret, Doc: "Absolute http(s) URL of the reset page."},
+		{Name: "expires_in_minutes", Type: PositiveInteger, Required: true, Class: check.Plain, Doc: "Minutes until the link expires."},
 	}},
 	{Name: TemplateNotification, Doc: "Free-form notification with an optional link.", Fields: []DataField{
-		{Name: "subject", Type: String, Required: true, NonEmpty: true, SingleLine: true, MaxRunes: 200, Doc: "Subject line."},
-		{Name: "message", Type: String, Required: true, NonEmpty: true, Doc: "Message text."},
-		{Name: "link_url", Type: URL, Doc: "Absolute http(s) URL the link points to."},
-		{Name: "link_text", Type: String, Requires: []string{"link_url"}, Doc: "Text of the link; needs link_url."},
+		{Name: "subject", Type: String, Required: true, NonEmpty: true, SingleLine: true, MaxRunes: 200, Class: check.PII, Doc: "Subject line."},
+		{Name: "message", Type: String, Required: true, NonEmpty: true, Class: check.PII, Doc: "Message text."},
+		{Name: "link_url", Type: URL, Class: check.Secret, Doc: "Absolute http(s) URL the link points to."},
+		{Name: "link_text", Type: String, Requires: []string{"link_url"}, Class: check.PII, Doc: "Text of the link; needs link_url."},
 	}},
 }
 

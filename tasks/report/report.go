@@ -15,7 +15,7 @@ const KindGenerate = "report:generate"
 // GeneratePayload asks for a requested report to be rendered and stored.
 type GeneratePayload struct {
 	// ReportID is the id of the reports row that holds the request.
-	ReportID int64 `json:"report_id" jsonschema:"minimum=1" jsonschema_description:"Id of the reports row that holds the request."`
+	ReportID int64 `json:"report_id" class:"plain" jsonschema:"minimum=1" jsonschema_description:"Id of the reports row that holds the request."`
 }
 
 // Validate reports every problem of the payload in one

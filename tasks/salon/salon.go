@@ -16,7 +16,7 @@ const KindResetQueue = "salon:reset_queue"
 type ResetQueuePayload struct {
 	// Date is the day being reset, YYYY-MM-DD; empty means today (UTC).
 	// Resetting one day twice changes nothing, so a retry is safe.
-	Date string `json:"date,omitempty" jsonschema:"format=date,pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}$" jsonschema_description:"Day being reset, YYYY-MM-DD; today (UTC) when absent."`
+	Date string `json:"date,omitempty" class:"plain" jsonschema:"format=date,pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}$" jsonschema_description:"Day being reset, YYYY-MM-DD; today (UTC) when absent."`
 }
 
 // Validate reports every problem of the payload in one

@@ -40,17 +40,17 @@ var e164 = regexp.MustCompile(E164Pattern)
 // absent; mixing the forms is refused.
 type SendPayload struct {
 	// MessageID is the id of an sms outbox row.
-	MessageID int64 `json:"message_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Id of an SMS outbox row; alone, or the inline form instead."`
+	MessageID int64 `json:"message_id,omitempty" class:"plain" jsonschema:"minimum=1" jsonschema_description:"Id of an SMS outbox row; alone, or the inline form instead."`
 	// To is the recipient's phone number, E.164.
-	To string `json:"to,omitempty" jsonschema:"pattern=^\\+[1-9][0-9]{7\\,14}$" jsonschema_description:"Recipient phone number, E.164 (inline form)."`
+	To string `json:"to,omitempty" class:"pii" jsonschema:"pattern=^\\+[1-9][0-9]{7\\,14}$" jsonschema_description:"Recipient phone number, E.164 (inline form)."`
 	// Body is the message text, at most MaxBodyRunes characters.
-	Body string `json:"body,omitempty" jsonschema:"minLength=1,maxLength=1600" jsonschema_description:"Message text, at most 1600 characters (inline form)."`
+	Body string `json:"body,omitempty" class:"secret" jsonschema:"minLength=1,maxLength=1600" jsonschema_description:"Message text, at most 1600 characters (inline form)."`
 	// SalonID is the id of the salon the message is sent for.
-	SalonID int64 `json:"salon_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Id of the salon the message is sent for (inline form)."`
+	SalonID int64 `json:"salon_id,omitempty" class:"plain" jsonschema:"minimum=1" jsonschema_description:"Id of the salon the message is sent for (inline form)."`
 	// Category is CategoryTransactional or CategoryMarketing.
-	Category string `json:"category,omitempty" jsonschema:"enum=transactional,enum=marketing" jsonschema_description:"Message category (inline form)."`
+	Category string `json:"category,omitempty" class:"plain" jsonschema:"enum=transactional,enum=marketing" jsonschema_description:"Message category (inline form)."`
 	// IdempotencyKey names the logical message: one key, one message.
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Names the logical message: the same key never sends twice (inline form)."`
+	IdempotencyKey string `json:"idempotency_key,omitempty" class:"pii" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Names the logical message: the same key never sends twice (inline form)."`
 }
 
 // InlineFields names the fields of the inline form, in wire order.

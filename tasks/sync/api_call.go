@@ -27,13 +27,13 @@ var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 // API: Path is never a full URL.
 type APICallPayload struct {
 	// Method is the HTTP method, one of Methods.
-	Method string `json:"method" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"HTTP method."`
+	Method string `json:"method" class:"plain" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"HTTP method."`
 	// Path is the request path below API_BASE_URL, with an optional query
 	// string: it starts with one "/", holds no ".." segment, no whitespace
 	// or control character, and is at most MaxPathBytes long.
-	Path string `json:"path" jsonschema:"minLength=1,maxLength=2000,pattern=^/([^/\\\\\\x00-\\x20\\x7f][^\\\\\\x00-\\x20\\x7f]*)?$" jsonschema_description:"Request path below the API base URL, with an optional query string; starts with a single slash and holds no '..' segment."`
+	Path string `json:"path" class:"plain" jsonschema:"minLength=1,maxLength=2000,pattern=^/([^/\\\\\\x00-\\x20\\x7f][^\\\\\\x00-\\x20\\x7f]*)?$" jsonschema_description:"Request path below the API base URL, with an optional query string; starts with a single slash and holds no '..' segment."`
 	// Body is the JSON request body; not allowed with GET or DELETE.
-	Body json.RawMessage `json:"body,omitempty" jsonschema_description:"JSON request body; not allowed with GET or DELETE."`
+	Body json.RawMessage `json:"body,omitempty" class:"secret" jsonschema_description:"JSON request body; not allowed with GET or DELETE."`
 }
 
 // Validate reports every problem of the payload in one

@@ -19,7 +19,7 @@ const KindDailyStats = "sync:daily_stats"
 // DailyStatsPayload asks for one day's statistics to be aggregated.
 type DailyStatsPayload struct {
 	// Date is the day to aggregate, YYYY-MM-DD; empty means yesterday (UTC).
-	Date string `json:"date,omitempty" jsonschema:"format=date,pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}$" jsonschema_description:"Day to aggregate, YYYY-MM-DD; yesterday (UTC) when absent."`
+	Date string `json:"date,omitempty" class:"plain" jsonschema:"format=date,pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}$" jsonschema_description:"Day to aggregate, YYYY-MM-DD; yesterday (UTC) when absent."`
 }
 
 // Validate reports every problem of the payload in one

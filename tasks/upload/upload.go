@@ -15,7 +15,7 @@ const KindProcess = "upload:process"
 // ProcessPayload asks for an uploaded file to be checked and processed.
 type ProcessPayload struct {
 	// UploadID is the id of the uploads row that describes the file.
-	UploadID int64 `json:"upload_id" jsonschema:"minimum=1" jsonschema_description:"Id of the uploads row that describes the file."`
+	UploadID int64 `json:"upload_id" class:"plain" jsonschema:"minimum=1" jsonschema_description:"Id of the uploads row that describes the file."`
 }
 
 // Validate reports every problem of the payload in one

@@ -48,12 +48,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	archived := admintest.TaskID("reports", "archived", 0)
 
-	bin := filepath.Join(t.TempDir(), "jobs")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/jobs")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build jobs: %v\n%s", err, out)
-	}
+	bin := buildJobs(t, root)
 	users := map[string]string{"ops": "correct horse battery", "watcher": "staple viewer pass"}
 	adminHash, err := admin.HashPassword([]byte(users["ops"]))
 	if err != nil {
@@ -102,6 +97,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	if t.Failed() {
 		t.Logf("jobs admin log:\n%s", logs.String())
 	}
+}
+
+// buildJobs builds the jobs binary from the module at root.
+func buildJobs(t *testing.T, root string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "jobs")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/jobs")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build jobs: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // logBuffer collects a process's output safely.

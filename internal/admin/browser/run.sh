@@ -5,8 +5,9 @@
 # PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL; `jobs admin` serves the
 # Twilio webhooks, which write to it), Go, and Node.js 20 or later with
 # npm; installs Chromium (apt) and playwright-core (npm ci) when they are
-# missing. Leaves .ci/artifacts/dashboard.png and
-# .ci/artifacts/dashboard-timing.json.
+# missing. Leaves .ci/artifacts/dashboard.png,
+# .ci/artifacts/dashboard-timing.json and a screenshot of each operations
+# page (.ci/artifacts/ops-*.png).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -24,4 +25,4 @@ fi
 cd "$here/../../.."
 export PATH="$PATH:/usr/local/go/bin"
 DASHBOARD_BROWSER_TEST=1 ARTIFACTS_DIR="$PWD/.ci/artifacts" \
-	go test -count=1 -v -timeout 10m -run '^TestDashboardInBrowser$' ./internal/admin/browser/
+	go test -count=1 -v -timeout 10m -run '^(TestDashboardInBrowser|TestOpsInBrowser)$' ./internal/admin/browser/

@@ -14,9 +14,6 @@ CREATE INDEX IF NOT EXISTS sms_messages_campaign_paused_idx ON sms_messages (cam
     WHERE status = 'pending' AND wait_reason = 'campaign_paused';
 
 -- +goose Down
+-- The constraint is left as it is: migration 3 (the operations pages)
+-- allows paused too, and its own Down takes it back.
 DROP INDEX IF EXISTS sms_messages_campaign_paused_idx;
-UPDATE campaigns SET status = 'cancelled' WHERE status = 'paused';
-ALTER TABLE campaigns DROP CONSTRAINT IF EXISTS campaigns_status_check;
-ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_check
-    CHECK (status IN ('scheduled', 'sending', 'sent', 'cancelled'));
-COMMENT ON COLUMN campaigns.status IS NULL;

@@ -18,7 +18,8 @@ const MaxPayloadBytes = 64 << 10
 type Validator interface{ Validate() error }
 
 // Task validates p, marshals it, and returns the task of kind with the
-// options of queue followed by opts, so the caller's options win.
+// options of queue followed by opts, so the caller's options win; except
+// that a task whose payload holds a Secret value gets no retention.
 func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -30,7 +31,14 @@ func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, er
 	if len(data) > MaxPayloadBytes {
 		return nil, TooLarge(kind, len(data))
 	}
-	return asynq.NewTask(kind, data, append(queues.MustLookup(queue).Options(), opts...)...), nil
+	opts = append(queues.MustLookup(queue).Options(), opts...)
+	if HoldsSecret(p, data) {
+		// Last, so no queue policy or caller option can bring it back: a
+		// finished task's payload stays readable in Redis for as long as
+		// it is retained, and a reset link or a body must not.
+		opts = append(opts, asynq.Retention(0))
+	}
+	return asynq.NewTask(kind, data, opts...), nil
 }
 
 // TooLarge returns the error for a payload of kind that is n bytes long,
