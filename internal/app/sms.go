@@ -1,10 +1,12 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
@@ -52,6 +54,10 @@ func NewSMS(d *Deps) (*SMS, error) {
 	}
 	sm, err := sms.NewSendMetrics(d.Metrics.Registry)
 	if err != nil {
+		return nil, err
+	}
+	var already prometheus.AlreadyRegisteredError
+	if err := d.Metrics.Registry.Register(sms.WaitingCollector{DB: d.DB}); err != nil && !errors.As(err, &already) {
 		return nil, err
 	}
 	s := &sms.Sender{

@@ -36,10 +36,13 @@ func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time)
 	if s.Limiter == nil {
 		return false, nil
 	}
+	start := time.Now()
 	delay, err := s.Limiter.Wait(ctx)
 	if err != nil {
 		return true, s.putBack(ctx, m, err)
 	}
+	// The wait in place, plus the rescheduled wait for a long turn.
+	s.Metrics.turnWaited(textClass(m), time.Since(start)+delay)
 	if delay > 0 {
 		s.Metrics.waited(outbox.WaitRateLimited)
 		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
