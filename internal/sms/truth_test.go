@@ -3,6 +3,8 @@ package sms
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +144,49 @@ func TestOneReviewRequestPerVisitDay(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM sms_messages WHERE status = 'skipped' AND skip_reason = 'duplicate_review'`); n != 1 {
 		t.Errorf("%d rows skipped duplicate_review, want 1", n)
+	}
+}
+
+// TestConfirmationKeyMigration: a confirmation made under the old key
+// (confirmation:<appointment>) before migration 11 is given the key naming
+// its appointment's start; the dispatcher then makes no second one, and it
+// is sent, not taken for a moved appointment.
+func TestConfirmationKeyMigration(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	ctx := context.Background()
+	salon := f.salon(t, "Uptown", "America/New_York")
+	cust := f.customer(t, salon, "+15555550951", false)
+	appt := f.appointment(t, salon, cust, false)
+	if _, err := f.pool.Exec(ctx, `
+		INSERT INTO sms_messages (idempotency_key, salon_id, customer_id, appointment_id, category, kind, to_phone, body)
+		VALUES ('confirmation:' || $1::bigint, $2, $3, $1, 'transactional', 'confirmation', '+15555550951', 'Hi Maria, see you. Reply STOP to opt out.')`,
+		appt, salon, cust); err != nil {
+		t.Fatal(err)
+	}
+	sql, err := os.ReadFile("../postgres/migrations/00011_confirmation_start_key.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := string(sql)
+	up = up[strings.Index(up, "-- +goose Up"):strings.Index(up, "COMMENT ON")]
+	if _, err := f.pool.Exec(ctx, up); err != nil {
+		t.Fatalf("migration 11: %v", err)
+	}
+	if err := f.dispatcher().DispatchConfirmations(ctx, nil, &tasksms.DispatchConfirmationsPayload{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM sms_messages WHERE appointment_id = $1`, appt); n != 1 {
+		t.Fatalf("%d confirmations of the appointment after the migration and a dispatch, want 1", n)
+	}
+	var id int64
+	if err := f.pool.QueryRow(ctx, `SELECT id FROM sms_messages WHERE appointment_id = $1`, appt).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if err := handler(f.sender()).ProcessTask(ctx, sendTask(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.get(t, id); m.Status != "sent" {
+		t.Errorf("migrated confirmation = %s (%s), want sent", m.Status, m.SkipReason)
 	}
 }

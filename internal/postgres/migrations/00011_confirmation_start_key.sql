@@ -2,7 +2,8 @@
 -- (confirmation:<appointment>:<unix seconds>), so that a moved appointment
 -- gets a confirmation for its new time and the send path can tell the old
 -- one is no longer true. Rows made under the old key
--- (confirmation:<appointment>) for appointments still to come are given the
+-- (confirmation:<appointment>) for appointments still booked (the only ones
+-- the dispatcher may select again) are given the
 -- new key with the start time they were written for, their appointment's
 -- current one: the dispatcher then finds them under the key it makes and
 -- creates no second confirmation.
@@ -13,7 +14,7 @@ SET idempotency_key = m.idempotency_key || ':' || extract(epoch FROM a.starts_at
 FROM appointments a
 WHERE m.kind = 'confirmation' AND a.id = m.appointment_id
   AND m.idempotency_key ~ '^confirmation:[0-9]+$'
-  AND a.starts_at > now() - interval '1 day';
+  AND a.status = 'booked';
 COMMENT ON COLUMN sms_messages.idempotency_key IS
     'confirmation:<appointment id>:<start, unix seconds> (confirmation:<appointment id> before migration 11), review:<appointment id>, campaign:<campaign id>:<customer id>, or the producer''s key.';
 
