@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/sms/text"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -303,5 +304,47 @@ func TestCampaignFanOutStops(t *testing.T) {
 				t.Errorf("campaign = %s with %d recipients, %v; want sent with %d", st, total, err, n)
 			}
 		})
+	}
+}
+
+// BenchmarkCampaignCancelToLastHandOver: a 2,000-recipient campaign sends
+// at 20/s through a real worker (sms queue, concurrency 10); after 40
+// texts the API cancels it. Reported: the time from the cancellation to
+// the last text handed to the fake (the bound is 5 s), and the
+// texts that left after it.
+func BenchmarkCampaignCancelToLastHandOver(b *testing.B) {
+	for b.Loop() {
+		f := newFixture(b, t0)
+		ctx := context.Background()
+		_, campaign := f.campaignWith(b, 2000)
+		if err := f.dispatcher().DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
+			b.Fatal(err)
+		}
+		l, err := NewLimiter(f.rdb.Client, "MGcancel", 20)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := f.sender()
+		s.Clock, s.Limiter = nil, l
+		s.Quiet = text.QuietHours{Start: 0, End: 24 * time.Hour} // the wall clock's hour must not matter
+		f.fake.SetClock(nil)
+		stop := startWorker(b, f, s)
+		waitSent(b, f, 40, time.Minute)
+		before := len(f.fake.Messages())
+		cancelled := time.Now()
+		f.setCampaign(b, campaign, "cancelled")
+		time.Sleep(6 * time.Second) // longer than the bound: anything later would show
+		stop()
+		msgs := f.fake.Messages()
+		var last time.Time
+		for _, m := range msgs[before:] {
+			last = maxTime(last, m.DateCreated)
+		}
+		after := max(last.Sub(cancelled), 0)
+		b.ReportMetric(after.Seconds(), "s-cancel-to-last")
+		b.ReportMetric(float64(len(msgs)-before), "texts-after-cancel")
+		if after > 5*time.Second {
+			b.Errorf("a text left %s after the cancellation, want within 5 s", after)
+		}
 	}
 }
