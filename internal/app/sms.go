@@ -1,10 +1,12 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
@@ -51,9 +53,18 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err != nil {
 		return nil, err
 	}
+	sm, err := sms.NewSendMetrics(d.Metrics.Registry)
+	if err != nil {
+		return nil, err
+	}
+	var already prometheus.AlreadyRegisteredError
+	if err := d.Metrics.Registry.Register(sms.WaitingCollector{DB: d.DB}); err != nil && !errors.As(err, &already) {
+		return nil, err
+	}
 	s := &sms.Sender{
 		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
+		Metrics: sm,
 	}
 	rm, err := sms.NewReconcileMetrics(d.Metrics.Registry)
 	if err != nil {

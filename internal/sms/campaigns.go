@@ -23,6 +23,11 @@ import (
 // other due campaign has been fanned out.
 func (d *Dispatcher) DispatchCampaigns(ctx context.Context, _ *asynq.Task, _ *tasksms.DispatchCampaignsPayload) error {
 	var errs []error
+	// Cancelled campaigns' waiting texts end skipped and resumed ones'
+	// go out again here too, not only in the reconciler's passes.
+	if err := campaignPass(ctx, d.Store, d.Enqueue, d.Clock.Now(), d.Logger); err != nil {
+		errs = append(errs, err)
+	}
 	for {
 		done, err := d.nextCampaign(ctx)
 		if err != nil {
@@ -72,9 +77,16 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	if err != nil {
 		return true, fmt.Errorf("claim due campaign: %w", err)
 	}
-	total, created, err := d.fanOut(ctx, id, salonID, text.MarketingBody(body))
+	total, created, stopped, err := d.fanOut(ctx, id, salonID, text.MarketingBody(body))
 	if err != nil {
 		return false, fmt.Errorf("fan out campaign %d: %w", id, err)
+	}
+	if stopped != "" {
+		// Cancelled: nothing more is made. Paused: the fan-out goes on
+		// from the start (existing rows are kept) once the campaign is
+		// sending again and its claim has aged, so it is not marked sent.
+		d.Logger.InfoContext(ctx, "campaign fan-out stopped", "campaign_id", id, "status", stopped, "recipients_so_far", total, "new_messages", created)
+		return false, nil
 	}
 	_, err = d.DB.Exec(ctx, `
 		UPDATE campaigns SET status = 'sent', recipients_total = $2, finished_at = $3
@@ -87,43 +99,56 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 }
 
 // fanOut creates the campaign's messages chunk by chunk, enqueueing each
-// chunk's new rows before reading the next, so memory stays flat.
-func (d *Dispatcher) fanOut(ctx context.Context, campaignID, salonID int64, body string) (total, created int, err error) {
+// chunk's new rows before reading the next, so memory stays flat. Before
+// each chunk it reads the campaign's status again: when the API has
+// cancelled or paused it, the fan-out stops there and stopped names the
+// status.
+func (d *Dispatcher) fanOut(ctx context.Context, campaignID, salonID int64, body string) (total, created int, stopped string, err error) {
 	var after int64
 	for {
+		status, err := d.Store.CampaignStatus(ctx, campaignID)
+		if err != nil {
+			return total, created, "", err
+		}
+		if status != "sending" {
+			return total, created, status, nil
+		}
 		rows, err := d.DB.Query(ctx, `
 			SELECT id, phone FROM customers
 			WHERE salon_id = $1 AND marketing_consent AND sms_opted_out_at IS NULL AND id > $2
 			ORDER BY id LIMIT $3`, salonID, after, outbox.BatchSize)
 		if err != nil {
-			return total, created, err
+			return total, created, "", err
 		}
 		var msgs []outbox.Message
 		for rows.Next() {
 			m := outbox.Message{CampaignID: campaignID, SalonID: salonID, Category: outbox.CategoryMarketing, Kind: outbox.KindCampaign, Body: body}
 			if err := rows.Scan(&m.CustomerID, &m.To); err != nil {
 				rows.Close()
-				return total, created, err
+				return total, created, "", err
 			}
 			m.IdempotencyKey = outbox.CampaignKey(campaignID, m.CustomerID)
 			msgs = append(msgs, m)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return total, created, err
+			return total, created, "", err
 		}
 		if len(msgs) == 0 {
-			return total, created, nil
+			return total, created, "", nil
 		}
 		ids, err := d.Store.CreateBatch(ctx, msgs)
 		if err != nil {
-			return total, created, err
+			return total, created, "", err
 		}
 		if err := d.enqueueSends(ctx, ids); err != nil {
-			return total, created, err
+			return total, created, "", err
 		}
 		total += len(msgs)
 		created += len(ids)
 		after = msgs[len(msgs)-1].CustomerID
+		if d.afterBatch != nil {
+			d.afterBatch(campaignID)
+		}
 	}
 }

@@ -30,6 +30,10 @@ type Dispatcher struct {
 	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
+
+	// afterBatch is a test seam: it runs after each batch of a campaign's
+	// fan-out is stored and enqueued (the API acting mid-fan-out).
+	afterBatch func(campaignID int64)
 }
 
 // DispatchConfirmations handles sms:dispatch_confirmations: every
@@ -54,7 +58,7 @@ func (d *Dispatcher) DispatchConfirmations(ctx context.Context, _ *asynq.Task, _
 			startsAt         time.Time
 		)
 		err := r.Scan(&m.AppointmentID, &m.SalonID, &m.CustomerID, &m.To, &first, &salon, &tz, &startsAt)
-		m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID)
+		m.IdempotencyKey = outbox.ConfirmationKey(m.AppointmentID, startsAt)
 		m.Category, m.Kind = outbox.CategoryTransactional, outbox.KindConfirmation
 		m.Body = text.ConfirmationBody(salon, first, startsAt, zone(tz))
 		return m, err

@@ -59,7 +59,8 @@ func TestConcurrentConfirmationDispatchers(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d", when, n, due)
 		}
 		if n := f.count(t, `SELECT count(DISTINCT appointment_id) FROM sms_messages WHERE kind = 'confirmation'
-			AND idempotency_key = 'confirmation:' || appointment_id`); n != due {
+			AND idempotency_key = (SELECT 'confirmation:' || a.id || ':' || extract(epoch FROM a.starts_at)::bigint
+				FROM appointments a WHERE a.id = appointment_id)`); n != due {
 			t.Errorf("%s: %d appointments with a confirmation keyed on them, want %d", when, n, due)
 		}
 		var want []string

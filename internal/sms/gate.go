@@ -26,6 +26,7 @@ func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time
 	if s.Quiet.Allowed(now, loc) {
 		return false, nil
 	}
+	s.Metrics.waited(outbox.WaitQuietHours)
 	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
 }
 
@@ -35,11 +36,15 @@ func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time)
 	if s.Limiter == nil {
 		return false, nil
 	}
+	start := time.Now()
 	delay, err := s.Limiter.Wait(ctx)
 	if err != nil {
 		return true, s.putBack(ctx, m, err)
 	}
+	// The wait in place, plus the rescheduled wait for a long turn.
+	s.Metrics.turnWaited(textClass(m), time.Since(start)+delay)
 	if delay > 0 {
+		s.Metrics.waited(outbox.WaitRateLimited)
 		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
 	}
 	return false, nil
@@ -104,19 +109,6 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 	}
 	if out {
 		return outbox.SkipOptedOut, nil
-	}
-	if m.CampaignID != 0 {
-		// A campaign called off after its rows were made (or before a
-		// resend of one whose first attempt never reached Twilio) sends
-		// nothing more.
-		var status string
-		err := s.DB.QueryRow(ctx, `SELECT status FROM campaigns WHERE id = $1`, m.CampaignID).Scan(&status)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", fmt.Errorf("check campaign of sms %d: %w", m.ID, err)
-		}
-		if status == "cancelled" {
-			return outbox.SkipCampaignCancelled, nil
-		}
 	}
 	if m.Category == outbox.CategoryMarketing {
 		// Consent must be on record: by the row's customer, or, for an

@@ -149,9 +149,37 @@ func (f *fixture) message(t testing.TB, salonID, customerID int64, kind, to stri
 	if kind == outbox.KindCampaign {
 		m.Category = outbox.CategoryMarketing
 	}
+	if (kind == outbox.KindConfirmation || kind == outbox.KindReview) && customerID != 0 {
+		// The send path reads the appointment back: one that is still
+		// true (booked a day ahead, or completed an hour ago).
+		m.AppointmentID = f.appointment(t, salonID, customerID, kind == outbox.KindReview)
+	}
 	id, created, err := f.store.Create(context.Background(), m)
 	if err != nil || !created {
 		t.Fatalf("create %s message: %v (created %v)", kind, err, created)
+	}
+	return id
+}
+
+// appointment inserts an appointment of customerID a day after the
+// fixture's time, booked, or completed an hour before it, and returns its
+// id.
+func (f *fixture) appointment(t testing.TB, salonID, customerID int64, completed bool) int64 {
+	t.Helper()
+	now := f.clock.Now()
+	starts, status, done := now.Add(24*time.Hour), "booked", (*time.Time)(nil)
+	if completed {
+		starts, status = now.Add(-2*time.Hour), "completed"
+		end := now.Add(-time.Hour)
+		done = &end
+	}
+	var id int64
+	err := f.pool.QueryRow(context.Background(), `
+		INSERT INTO appointments (salon_id, customer_id, starts_at, ends_at, status, completed_at)
+		VALUES ($1, $2, $3::timestamptz, $3::timestamptz + interval '1 hour', $4, $5) RETURNING id`,
+		salonID, customerID, starts, status, done).Scan(&id)
+	if err != nil {
+		t.Fatalf("insert appointment: %v", err)
 	}
 	return id
 }

@@ -157,7 +157,7 @@ func (r *Reconciler) Pass(ctx context.Context) error {
 	// back), so that a row found stuck is looked up in the same pass; then
 	// the lookups and the sweep side by side, so that neither waits for
 	// the other.
-	errs[0] = r.recoverClaims(ctx, now, &sum)
+	errs[0] = errors.Join(r.recoverClaims(ctx, now, &sum), r.campaignPass(ctx, now))
 	wg.Go(func() { errs[1] = r.settleUnknown(ctx, now, &sum) })
 	wg.Go(func() { errs[2] = r.sweep(ctx, now, &sum) })
 	wg.Wait()

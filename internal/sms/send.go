@@ -50,6 +50,8 @@ type Sender struct {
 	Logger        *slog.Logger
 	// Clock is the time source; nil is the wall clock.
 	Clock clock.Clock
+	// Metrics counts skips and waits by reason; nil counts nothing.
+	Metrics *SendMetrics
 
 	// afterSend is a test seam: it runs after the provider accepted a
 	// message and before the row records it (a worker killed there).
@@ -113,6 +115,16 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	case err != nil:
 		return fmt.Errorf("claim sms %d: %w", id, err)
 	}
+	// A stopped campaign's text goes no further: not even a turn of the
+	// sender, which would be taken from the texts that may go out.
+	if stop, err := s.campaignStop(ctx, m); err != nil || stop {
+		return err
+	}
+	// A confirmation or review request must still be true when it
+	// leaves, also after a night held by quiet hours.
+	if stale, err := s.skipStale(ctx, m); err != nil || stale {
+		return err
+	}
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
@@ -130,7 +142,13 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 		if err := s.Store.MarkSkipped(dctx, m.ID, skip); err != nil {
 			return s.putBack(ctx, m, fmt.Errorf("skip sms %d: %w", m.ID, err))
 		}
+		s.Metrics.skipped(skip)
 		return nil
+	}
+	// Again just before the hand-over: the turn may have been a while
+	// coming, and a campaign stopped meanwhile must send nothing more.
+	if stop, err := s.campaignStop(ctx, m); err != nil || stop {
+		return err
 	}
 	// The hand-over is committed before the request leaves: from here on
 	// a crash leaves a row that Twilio may hold, settled by looking it up;

@@ -148,6 +148,9 @@ func (r *Reconciler) resend(ctx context.Context, m outbox.Message, sum *passSumm
 		return err
 	}
 	sum.addInt(&sum.Resent, 1)
+	if stopped, err := r.campaignStopped(ctx, m); err != nil || stopped {
+		return err
+	}
 	task, err := NewSendTask(m.ID)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -18,7 +19,7 @@ func TestCreateIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	m := f.message()
-	m.IdempotencyKey = ConfirmationKey(42)
+	m.IdempotencyKey = ConfirmationKey(42, time.Date(2026, 7, 15, 14, 0, 0, 0, time.UTC))
 	m.Kind = KindConfirmation
 	m.Body = "Hi Zoë, see you at 10:00 😀"
 	m.WaitReason, m.SendAfter = WaitQuietHours, t0

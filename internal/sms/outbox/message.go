@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	tasksms "github.com/salonworks/jobs/tasks/sms"
@@ -64,9 +65,31 @@ const (
 	WaitRateLimited = "rate_limited"
 )
 
-// ConfirmationKey is the idempotency key of an appointment's confirmation.
-func ConfirmationKey(appointmentID int64) string {
-	return "confirmation:" + strconv.FormatInt(appointmentID, 10)
+// ConfirmationKey is the idempotency key of an appointment's confirmation
+// for the start time startsAt: confirmation:<appointment>:<unix seconds>.
+// A moved appointment gets a new confirmation, under a new key; the send
+// path reads the time back (ConfirmationStart) to skip the old one.
+func ConfirmationKey(appointmentID int64, startsAt time.Time) string {
+	return "confirmation:" + strconv.FormatInt(appointmentID, 10) + ":" + strconv.FormatInt(startsAt.Unix(), 10)
+}
+
+// ConfirmationStart returns the start time a confirmation's key names, and
+// false for a key of the form made before keys named it
+// (confirmation:<appointment>).
+func ConfirmationStart(key string) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(key, "confirmation:")
+	if !ok {
+		return time.Time{}, false
+	}
+	_, unix, ok := strings.Cut(rest, ":")
+	if !ok {
+		return time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(unix, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0), true
 }
 
 // ReviewKey is the idempotency key of an appointment's review request.

@@ -14,17 +14,26 @@ import (
 // between claim and hand-over. Their attempt is given back. It returns the
 // ids released, for the caller to enqueue at once; the send path checks
 // consent, quiet hours and the campaign again as for any pending row.
+// Rows of a cancelled or paused campaign are released but not returned:
+// nothing enqueues them (a paused campaign's wait for it to resume, with
+// WaitCampaignPaused; a cancelled one's are skipped by
+// SkipCancelledCampaigns).
 func (s *Store) ReleaseStaleClaims(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	rows, err := s.pool.Query(ctx, `
-		UPDATE sms_messages SET status = 'pending', attempts = greatest(attempts - 1, 0),
-			claimed_at = NULL, handover = NULL, handed_at = NULL
-		WHERE id IN (
-			SELECT id FROM sms_messages
-			WHERE status = 'sending' AND handover = 'claimed' AND claimed_at < $1
-			ORDER BY claimed_at, id LIMIT $2
-			FOR UPDATE SKIP LOCKED)
-		  AND status = 'sending' AND handover = 'claimed' AND claimed_at < $1
-		RETURNING id`, now.Add(-s.stuckAfter), limit)
+		WITH released AS (
+			UPDATE sms_messages m SET status = 'pending', attempts = greatest(attempts - 1, 0),
+				claimed_at = NULL, handover = NULL, handed_at = NULL,
+				wait_reason = CASE WHEN EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.status = 'paused')
+					THEN 'campaign_paused' ELSE m.wait_reason END
+			WHERE id IN (
+				SELECT id FROM sms_messages
+				WHERE status = 'sending' AND handover = 'claimed' AND claimed_at < $1
+				ORDER BY claimed_at, id LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			  AND status = 'sending' AND handover = 'claimed' AND claimed_at < $1
+			RETURNING id, campaign_id)
+		SELECT id FROM released m WHERE NOT `+stoppedCampaign+`
+		ORDER BY id`, now.Add(-s.stuckAfter), limit)
 	if err != nil {
 		return nil, fmt.Errorf("release stale claims: %w", err)
 	}
@@ -143,12 +152,14 @@ type IdlePending struct {
 // that changed last before idleBefore (any time, when it is zero): rows
 // whose task may be lost. Rows
 // waiting for a later send_after are left out unless withWaiting (after
-// Redis lost its data, their scheduled tasks are gone too).
+// Redis lost its data, their scheduled tasks are gone too), and so are
+// rows of a cancelled or paused campaign, which must not be sent.
 func (s *Store) ListIdlePending(ctx context.Context, idleBefore time.Time, withWaiting bool, afterID int64, limit int) ([]IdlePending, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, updated_at, send_after FROM sms_messages
+		SELECT id, updated_at, send_after FROM sms_messages m
 		WHERE status = 'pending' AND id > $2 AND ($1::timestamptz IS NULL OR updated_at < $1)
 		  AND ($3 OR send_after IS NULL OR send_after < $1)
+		  AND NOT `+stoppedCampaign+`
 		ORDER BY id LIMIT $4`, nullTime(idleBefore), afterID, withWaiting, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list idle pending messages: %w", err)
