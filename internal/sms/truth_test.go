@@ -164,7 +164,7 @@ func TestConfirmationKeyMigration(t *testing.T) {
 		appt, salon, cust); err != nil {
 		t.Fatal(err)
 	}
-	sql, err := os.ReadFile("../postgres/migrations/00011_confirmation_start_key.sql")
+	sql, err := os.ReadFile("../postgres/migrations/00007_confirmation_start_key.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
