@@ -15,13 +15,13 @@ export interface AdminEndpointProps {
 }
 
 /** The public paths of `jobs admin`; /health/* and /metrics stay internal. */
-export const ADMIN_PATHS = ['/admin/*', '/webhooks/*'];
+export const ADMIN_PATHS = ['/admin', '/admin/*', '/webhooks/*'];
 
 /** The target group's check: 503 while Postgres or Redis is unreachable. */
 export const ADMIN_HEALTH_PATH = '/health/ready';
 
 /**
- * Puts the admin service behind an HTTPS listener rule for /admin/* and
+ * Puts the admin service behind an HTTPS listener rule for /admin, /admin/* and
  * /webhooks/*: on a new internet-facing ALB (certificateArn), or on the
  * platform's existing ALB (listenerArn and its security group). Only the
  * ALB's security group may reach the admin tasks.

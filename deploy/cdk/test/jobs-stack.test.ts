@@ -133,7 +133,7 @@ describe('admin behind the ALB', () => {
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
       Priority: 10,
-      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/admin/*', '/webhooks/*'] } }],
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/admin', '/admin/*', '/webhooks/*'] } }],
       Actions: [Match.objectLike({ Type: 'forward' })],
     });
   });
