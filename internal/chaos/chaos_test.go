@@ -79,4 +79,10 @@ func TestChaos(t *testing.T) {
 			h.check(h.report(sc.name, settle))
 		})
 	}
+	// The real binary, killed outright: its recovery runs at production
+	// intervals, so it is given the goal's 15 minutes in both forms.
+	t.Run("worker kill -9", func(t *testing.T) {
+		t.Parallel()
+		testWorkerKill(t, recipients, rate, 15*time.Minute)
+	})
 }

@@ -64,6 +64,7 @@ type harness struct {
 	logger  *slog.Logger
 
 	salon, campaign int64
+	zone            *time.Location // the salon's
 	recipients      int
 	// blocked are numbers that must get nothing from the given time (zero:
 	// ever): no consent, opted out before the campaign or while it is sent.
@@ -148,6 +149,10 @@ func (h *harness) seed(ctx context.Context) {
 	if offset == 0 {
 		zone = "UTC"
 	}
+	var err error
+	if h.zone, err = time.LoadLocation(zone); err != nil {
+		t.Fatal(err)
+	}
 	db := h.pg.Pool
 	if err := db.QueryRow(ctx, `INSERT INTO salons (name, timezone) VALUES ('Chaos Salon', $1) RETURNING id`, zone).Scan(&h.salon); err != nil {
 		t.Fatal(err)
@@ -164,7 +169,7 @@ func (h *harness) seed(ctx context.Context) {
 			t.Fatal(err)
 		}
 	}
-	err := db.QueryRow(ctx, `INSERT INTO campaigns (salon_id, name, body, send_at)
+	err = db.QueryRow(ctx, `INSERT INTO campaigns (salon_id, name, body, send_at)
 		VALUES ($1, 'Spring', 'Spring offer: 20% off this week at Chaos Salon. Book: https://salon.example/book', now()) RETURNING id`,
 		h.salon).Scan(&h.campaign)
 	if err != nil {

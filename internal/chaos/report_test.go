@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/salonworks/jobs/internal/sms/text"
 )
 
 // result is what a scenario reports.
@@ -15,6 +17,9 @@ type result struct {
 	// Blocked is texts taken for numbers that must get none: no consent,
 	// or opted out before the text was sent.
 	Blocked int
+	// QuietHours is texts taken outside the default sending window
+	// (08:00-21:00) in the salon's time.
+	QuietHours int
 	// NeverSent is rows meant to go out (not skipped) with no text at the
 	// stand-in; WrittenOff those of them marked failed.
 	NeverSent, WrittenOff int
@@ -31,8 +36,8 @@ func (r result) String() string {
 	if r.Settle >= 0 {
 		settle = r.Settle.Round(100 * time.Millisecond).String()
 	}
-	return fmt.Sprintf("%s: %d at the stand-in, %d duplicates, %d to blocked numbers, %d never sent (%d written off), %d not final, settled in %s; rows %v",
-		r.Scenario, r.AtStandIn, r.Duplicates, r.Blocked, r.NeverSent, r.WrittenOff, r.NotFinal, settle, r.Statuses)
+	return fmt.Sprintf("%s: %d at the stand-in, %d duplicates, %d to blocked numbers, %d in quiet hours, %d never sent (%d written off), %d not final, settled in %s; rows %v",
+		r.Scenario, r.AtStandIn, r.Duplicates, r.Blocked, r.QuietHours, r.NeverSent, r.WrittenOff, r.NotFinal, settle, r.Statuses)
 }
 
 // report gathers the scenario's result from the stand-in and the database.
@@ -49,6 +54,9 @@ func (h *harness) report(name string, settle time.Duration) result {
 		}
 		if since, ok := h.blocked[m.To]; ok && (since.IsZero() || m.DateCreated.After(since.Add(time.Second))) {
 			r.Blocked++
+		}
+		if !text.DefaultQuietHours.Allowed(m.DateCreated, h.zone) {
+			r.QuietHours++
 		}
 	}
 	rows, err := h.pg.Pool.Query(ctx, `SELECT to_phone, status, coalesce(error_message, '') FROM sms_messages`)
@@ -84,10 +92,11 @@ func (h *harness) report(name string, settle time.Duration) result {
 }
 
 // check fails the test unless the result meets the goal: nothing sent
-// twice, nothing to a blocked number, nothing lost, everything final.
+// twice, nothing to a blocked number or in quiet hours, nothing lost,
+// everything final.
 func (h *harness) check(r result) {
 	h.t.Helper()
-	if r.Duplicates != 0 || r.Blocked != 0 || r.NeverSent != 0 || r.NotFinal != 0 || r.Settle < 0 {
+	if r.Duplicates != 0 || r.Blocked != 0 || r.QuietHours != 0 || r.NeverSent != 0 || r.NotFinal != 0 || r.Settle < 0 {
 		h.t.Errorf("goal missed: %s", r)
 	}
 }
