@@ -28,7 +28,7 @@ func startRedis(t *testing.T, addr string) *exec.Cmd {
 		t.Fatalf("start redis-server: %v", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitFor(t, "redis-server to listen", 10*time.Second, func() bool {
+	testenv.WaitFor(t, 10*time.Second, "redis-server to listen", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -160,7 +160,7 @@ func TestReadinessFollowsDependencies(t *testing.T) {
 	proxy.stop()
 	// The first ping may still find a pooled connection, cut ("unexpected
 	// EOF"); from the next, every dial is refused.
-	waitFor(t, "postgres refused", 15*time.Second, func() bool {
+	testenv.WaitFor(t, 15*time.Second, "postgres refused", func() bool {
 		return strings.Contains(waitHTTP(t, ready, http.StatusServiceUnavailable, 15*time.Second), "connection refused")
 	})
 	body = waitHTTP(t, ready, http.StatusServiceUnavailable, time.Second)
@@ -179,7 +179,7 @@ func TestReadinessFollowsDependencies(t *testing.T) {
 	waitHTTP(t, base+"/health/live", http.StatusOK, time.Second)
 
 	startRedis(t, redisAddr)
-	waitFor(t, "redis ok again", 30*time.Second, func() bool {
+	testenv.WaitFor(t, 30*time.Second, "redis ok again", func() bool {
 		resp, err := http.Get(ready)
 		if err != nil {
 			return false

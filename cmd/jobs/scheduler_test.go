@@ -73,7 +73,7 @@ func TestTwoSchedulersEnqueueEachTickOnce(t *testing.T) {
 		procs = append(procs, p)
 	}
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
-	waitFor(t, "33 ticks", 60*time.Second, func() bool { return len(scheduledTicks(t, insp, "sync", "fast")) >= 33 })
+	testenv.WaitFor(t, 60*time.Second, "33 ticks", func() bool { return len(scheduledTicks(t, insp, "sync", "fast")) >= 33 })
 	for _, p := range procs {
 		if err := p.stop(t, 10*time.Second); err != nil {
 			t.Errorf("scheduler exit: %v", err)
@@ -131,7 +131,7 @@ entries:
 		procs[p.cmd.Process.Pid] = p
 	}
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
-	waitFor(t, "a few ticks", 30*time.Second, func() bool { return len(scheduledTicks(t, insp, "sync", "caught")) >= 3 })
+	testenv.WaitFor(t, 30*time.Second, "a few ticks", func() bool { return len(scheduledTicks(t, insp, "sync", "caught")) >= 3 })
 
 	entries, err := insp.SchedulerEntries()
 	if err != nil {
@@ -159,7 +159,7 @@ entries:
 	killedAt := time.Now()
 	leader.cmd.Process.Signal(syscall.SIGKILL)
 	<-leader.done
-	waitFor(t, "the follower to lead", 20*time.Second, func() bool {
+	testenv.WaitFor(t, 20*time.Second, "the follower to lead", func() bool {
 		return strings.Contains(follower.Logs(), `"msg":"scheduler became leader"`)
 	})
 	takeover := time.Since(killedAt)
@@ -168,7 +168,7 @@ entries:
 		t.Errorf("takeover took %s, want within 15 s", takeover)
 	}
 	afterTakeover := time.Now().Unix()
-	waitFor(t, "ticks after takeover", 20*time.Second, func() bool {
+	testenv.WaitFor(t, 20*time.Second, "ticks after takeover", func() bool {
 		for tick := range scheduledTicks(t, insp, "sync", "caught") {
 			if tick > afterTakeover+2 {
 				return true

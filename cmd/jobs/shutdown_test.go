@@ -127,7 +127,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 	for i := range 3 {
 		ids = append(ids, enqueue(i))
 	}
-	waitFor(t, "three calls in flight", 10*time.Second, func() bool { n, _, _ := api.snapshot(); return n == 3 })
+	testenv.WaitFor(t, 10*time.Second, "three calls in flight", func() bool { n, _, _ := api.snapshot(); return n == 3 })
 	for i := 3; i < 10; i++ {
 		ids = append(ids, enqueue(i))
 	}
@@ -161,7 +161,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 	w2 := start(t, env, "worker")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	waitFor(t, "every task completed", time.Minute, func() bool {
+	testenv.WaitFor(t, time.Minute, "every task completed", func() bool {
 		for _, id := range ids {
 			info, err := insp.GetTaskInfo("sync", id)
 			if err != nil || info.State != asynq.TaskStateCompleted {

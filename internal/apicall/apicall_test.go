@@ -304,19 +304,10 @@ func TestThroughAWorker(t *testing.T) {
 	})
 }
 
-// waitState polls until the task reaches state, for up to 20 seconds.
+// waitState waits up to 20 seconds for the task to reach state.
 func waitState(t *testing.T, insp *asynq.Inspector, queue, id string, state asynq.TaskState) *asynq.TaskInfo {
 	t.Helper()
-	var last *asynq.TaskInfo
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if info, err := insp.GetTaskInfo(queue, id); err == nil {
-			if last = info; info.State == state {
-				return info
-			}
-		}
-	}
-	t.Fatalf("task %s: last seen %+v, want state %s", id, last, state)
-	return nil
+	return testenv.WaitTask(t, insp, queue, id, 20*time.Second, testenv.InState(state))
 }
 
 // A redirect to another origin must not carry API_KEY there: net/http

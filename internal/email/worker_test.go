@@ -100,18 +100,8 @@ func enqueue(t *testing.T, c *asynq.Client, p taskemail.SendPayload) *asynq.Task
 	return info
 }
 
-// waitTask polls the task until ok says so, for up to 15 seconds.
+// waitTask waits up to 15 seconds for the emails task id to satisfy ok.
 func waitTask(t *testing.T, insp *asynq.Inspector, id string, ok func(*asynq.TaskInfo) bool) *asynq.TaskInfo {
 	t.Helper()
-	var last *asynq.TaskInfo
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if info, err := insp.GetTaskInfo(queues.Emails, id); err == nil {
-			last = info
-			if ok(info) {
-				return info
-			}
-		}
-	}
-	t.Fatalf("task %s: last seen %+v", id, last)
-	return nil
+	return testenv.WaitTask(t, insp, queues.Emails, id, 15*time.Second, ok)
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/salonworks/jobs/internal/clock"
 )
 
 // Local keeps objects as files under one directory (STORAGE=local): the
@@ -28,9 +30,9 @@ import (
 type Local struct {
 	dir     string
 	baseURL string
-	// Now is the clock links are signed and checked against; time.Now
-	// when nil.
-	Now func() time.Time
+	// Clock is the clock links are signed and checked against; nil is
+	// the wall clock.
+	Clock clock.Clock
 
 	mu     sync.Mutex
 	root   *os.Root // nil until first used
@@ -86,12 +88,7 @@ func (l *Local) Close() error {
 	return err
 }
 
-func (l *Local) now() time.Time {
-	if l.Now == nil {
-		return time.Now()
-	}
-	return l.Now()
-}
+func (l *Local) now() time.Time { return l.Clock.Now() }
 
 // Open implements Storage.
 func (l *Local) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {

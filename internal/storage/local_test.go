@@ -111,7 +111,7 @@ func TestLocalLinks(t *testing.T) {
 	l, _ := newLocal(t)
 	now := time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
-	l.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	l.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	storagetest.MustPut(t, l, "reports/1/export.csv", []byte("a,b\n1,2\n"))
 	storagetest.MustPut(t, l, "reports/1/other.csv", []byte("secret\n"))
 	link, err := l.URL(ctx, "reports/1/export.csv", time.Hour)
@@ -201,7 +201,7 @@ func TestLocalSigningKeySharedByProcesses(t *testing.T) {
 	fixed := func() time.Time { return time.Unix(1_800_000_000, 0) }
 	links := map[string]bool{}
 	for _, s := range stores {
-		s.Now = fixed
+		s.Clock = fixed
 		link, err := s.URL(context.Background(), "a.csv", time.Hour)
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,8 @@ package testenv
 import (
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 // WaitFor polls cond every few milliseconds until it holds, and fails the
@@ -17,4 +19,29 @@ func WaitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// WaitTask polls the task id of queue through insp until ok holds for it,
+// and returns it; it fails the test with the last state seen when within
+// passes first. It is the one wait for a task's state in the test suites.
+func WaitTask(t testing.TB, insp *asynq.Inspector, queue, id string, within time.Duration, ok func(*asynq.TaskInfo) bool) *asynq.TaskInfo {
+	t.Helper()
+	var last *asynq.TaskInfo
+	WaitFor(t, within, "task "+id+" of queue "+queue, func() bool {
+		info, err := insp.GetTaskInfo(queue, id)
+		if err != nil {
+			return false
+		}
+		last = info
+		return ok(info)
+	})
+	if last == nil {
+		t.Fatalf("task %s of queue %s never found", id, queue)
+	}
+	return last
+}
+
+// InState is a WaitTask condition: the task is in state.
+func InState(state asynq.TaskState) func(*asynq.TaskInfo) bool {
+	return func(info *asynq.TaskInfo) bool { return info.State == state }
 }
