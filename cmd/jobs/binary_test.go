@@ -143,4 +143,3 @@ func waitHTTP(t *testing.T, url string, want int, within time.Duration) string {
 	t.Fatalf("%s never answered %d; last: %s", url, want, last)
 	return ""
 }
-
