@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,6 +15,9 @@ import (
 func runBin(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(binPath, args...)
+	// Never nil: a nil Env would hand the child this process's whole
+	// environment (make test exports DATABASE_URL and REDIS_URL).
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
