@@ -61,8 +61,17 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err := d.Metrics.Registry.Register(sms.WaitingCollector{DB: d.DB}); err != nil && !errors.As(err, &already) {
 		return nil, err
 	}
+	// The platform's sender as the Twilio client uses it: the Messaging
+	// Service when there is one, else the number.
+	platform := cfg.TwilioMessagingServiceSID
+	if platform == "" {
+		platform = cfg.TwilioFrom
+	}
+	if cfg.SMSProvider != "twilio" {
+		platform = ""
+	}
 	s := &sms.Sender{
-		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
+		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client, DefaultSender: platform,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		Metrics: sm,
 	}
@@ -75,7 +84,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		Sender:     s,
 		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
-			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm,
+			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm, DefaultSender: platform,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{

@@ -234,7 +234,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 		for range 10 {
 			wg.Go(func() {
 				for j := next.Add(1); j <= perRound; j = next.Add(1) {
-					if _, err := f.provider.Send(context.Background(), fmt.Sprintf("+1558%03d%04d", i%1000, j), "direct", ""); err != nil {
+					if _, err := f.provider.Send(context.Background(), "", fmt.Sprintf("+1558%03d%04d", i%1000, j), "direct", ""); err != nil {
 						b.Error(err)
 						return
 					}
@@ -258,9 +258,9 @@ type countingProvider struct {
 	n *atomic.Int64
 }
 
-func (p countingProvider) Send(ctx context.Context, to, body, callback string) (string, error) {
+func (p countingProvider) Send(ctx context.Context, sender, to, body, callback string) (string, error) {
 	p.n.Add(1)
-	return p.Provider.Send(ctx, to, body, callback)
+	return p.Provider.Send(ctx, sender, to, body, callback)
 }
 
 // BenchmarkRateLimitAccuracy runs two workers (two worker.Workers on one

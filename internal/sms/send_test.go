@@ -197,9 +197,9 @@ type cancelingProvider struct {
 	cancel context.CancelFunc
 }
 
-func (p cancelingProvider) Send(ctx context.Context, to, body, callback string) (string, error) {
+func (p cancelingProvider) Send(ctx context.Context, sender, to, body, callback string) (string, error) {
 	p.cancel()
-	return p.Provider.Send(ctx, to, body, callback)
+	return p.Provider.Send(ctx, sender, to, body, callback)
 }
 
 // TestSendInterruptedGivesTheRowBack: a send whose task context ends
@@ -388,9 +388,9 @@ type watchSend struct {
 	before func()
 }
 
-func (w watchSend) Send(ctx context.Context, to, body, cb string) (string, error) {
+func (w watchSend) Send(ctx context.Context, sender, to, body, cb string) (string, error) {
 	w.before()
-	return w.Provider.Send(ctx, to, body, cb)
+	return w.Provider.Send(ctx, sender, to, body, cb)
 }
 
 // TestSendWaitSurvivesCancellation: the task's context ends (shutdown)
@@ -423,7 +423,7 @@ type cancelThenWait struct {
 	delay  time.Duration
 }
 
-func (c cancelThenWait) Wait(context.Context) (time.Duration, error) {
+func (c cancelThenWait) Wait(context.Context, Turn) (time.Duration, error) {
 	c.cancel()
 	return c.delay, nil
 }
