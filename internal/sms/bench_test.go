@@ -158,7 +158,7 @@ func benchRows(b *testing.B, f *fixture, salon int64, round, n int) []int64 {
 
 // startWorker runs the sms queue (concurrency 10) on its own Redis
 // connection, as one worker process would.
-func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
+func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
 	q, _ := queues.Lookup(queues.SMS)
@@ -181,7 +181,7 @@ func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
 }
 
 // waitSent waits until the fake holds want messages in all.
-func waitSent(b *testing.B, f *fixture, want int, within time.Duration) {
+func waitSent(b testing.TB, f *fixture, want int, within time.Duration) {
 	b.Helper()
 	deadline := time.Now().Add(within)
 	for len(f.fake.Messages()) < want {

@@ -56,6 +56,8 @@ func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time,
 		return false, nil
 	}
 	start := time.Now()
+	turn.Transactional = textClass(m) == classTransactional
+	turn.Rescheduled = m.WaitReason == outbox.WaitRateLimited
 	delay, err := s.Limiter.Wait(ctx, turn)
 	if err != nil {
 		return true, s.putBack(ctx, m, err)

@@ -226,7 +226,7 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			l.MaxWait = 5 * time.Second
-			if d, err := l.Wait(context.Background(), Turn{}); d != 0 || err != nil { // take this second's turn
+			if d, err := l.Wait(context.Background(), Turn{Transactional: true}); d != 0 || err != nil { // take this second's turn
 				t.Fatalf("first Wait() = %s, %v", d, err)
 			}
 			s.Limiter = l

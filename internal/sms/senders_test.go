@@ -121,10 +121,10 @@ func TestLimiterTurnsPerSender(t *testing.T) {
 		turn   Turn
 		period time.Duration
 	}{
-		{Turn{}, 250 * time.Millisecond},                             // the platform's sender and rate
-		{Turn{Sender: ownNumber, Rate: 0.5}, 2 * time.Second},        // a salon's number, slower
-		{Turn{Sender: ownService, Rate: 10}, 100 * time.Millisecond}, // a salon's service, faster
-		{Turn{Sender: "+15550007002"}, 250 * time.Millisecond},       // own sender, the platform's rate
+		{Turn{Transactional: true}, 250 * time.Millisecond},                               // the platform's sender and rate
+		{Turn{Sender: ownNumber, Rate: 0.5, Transactional: true}, 2 * time.Second},        // a salon's number, slower
+		{Turn{Sender: ownService, Rate: 10, Transactional: true}, 100 * time.Millisecond}, // a salon's service, faster
+		{Turn{Sender: "+15550007002", Transactional: true}, 250 * time.Millisecond},       // own sender, the platform's rate
 	}
 	// One turn of each sender is free, whatever was taken on the others.
 	for _, tt := range turns {
