@@ -14,8 +14,8 @@ import (
 // its salon's sender at 20/s through a real worker (sms queue, concurrency
 // 10); then a confirmation of the same salon is enqueued. It reaches the
 // fake ahead of the campaign's backlog: at most the campaign texts already
-// woken for their slot (one second's worth at the rate, asynq's scheduling
-// step) leave before it, not the ~1,900 queued ahead of it. (While the
+// woken for their slot (two seconds' worth at the rate: asynq's scheduling
+// step, and their wait in place) leave before it, not the ~1,900 queued ahead of it. (While the
 // fan-out's own tasks are still pending, the confirmation's task is behind
 // them in the queue; they leave it at hundreds a second, reserving their
 // slots, without sending.)

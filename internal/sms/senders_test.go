@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -233,5 +235,48 @@ func TestInboundStopToASalonsOwnSender(t *testing.T) {
 	}
 	if out, err := f.store.IsOptedOut(context.Background(), from); err != nil || out {
 		t.Errorf("IsOptedOut() after START = %v, %v; want false", out, err)
+	}
+}
+
+// TestBulkYieldsToTransactional: while a transactional text waits for a
+// sender, a bulk text takes no turn of it (another sender's is free), and
+// fresh bulk texts are given slots one period apart in the order they
+// asked, without waiting in place.
+func TestBulkYieldsToTransactional(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	ctx := context.Background()
+	l, err := NewLimiter(f.rdb.Client, "platform", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn := Turn{Sender: ownNumber}
+	// A transactional waiter of ownNumber, as registered by Wait.
+	if err := f.rdb.Client.ZAdd(ctx, PriorityKey(ownNumber), redis.Z{Score: float64(time.Now().Add(time.Minute).UnixMilli()), Member: "waiter"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := l.Wait(ctx, turn); err != nil || d == 0 {
+		t.Fatalf("bulk turn while a transactional text waits = %s, %v; want a wait", d, err)
+	}
+	if d, err := l.Wait(ctx, Turn{Sender: ownService}); err != nil || d != 0 {
+		t.Fatalf("bulk turn of another sender = %s, %v; want it free", d, err)
+	}
+	// The waiter leaves: the bulk line goes on, one slot per period.
+	f.rdb.Client.ZRem(ctx, PriorityKey(ownNumber), "waiter")
+	if d, err := l.Wait(ctx, turn); err != nil || d != 0 {
+		t.Fatalf("bulk turn once the waiter left = %s, %v; want it free", d, err)
+	}
+	var last time.Duration
+	for i := range 5 {
+		d, err := l.Wait(ctx, turn)
+		if err != nil || d <= last {
+			t.Fatalf("bulk text %d: slot in %s, %v; want later than the one before (%s)", i, d, err, last)
+		}
+		last = d
+	}
+	// Six slots reserved (the yield's, now, and five after it) at 2/s:
+	// the last about 2.5 s away, less the few milliseconds spent asking.
+	if last <= 2*time.Second || last > 2500*time.Millisecond {
+		t.Errorf("sixth slot in %s, want about 2.5 s (one per 500 ms)", last)
 	}
 }
