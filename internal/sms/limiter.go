@@ -124,9 +124,12 @@ func (l *Limiter) Wait(ctx context.Context, turn Turn) (time.Duration, error) {
 	key := RateKey(sender)
 	period := time.Duration(float64(time.Second) / rate)
 	if !turn.Transactional {
+		// Back at its slot, a bulk text waits in place for about the
+		// turn it reserved (two periods), no longer: every worker it
+		// holds is one a confirmation may be waiting for.
 		inPlace := time.Duration(0)
 		if turn.Rescheduled {
-			inPlace = l.BulkMaxWait
+			inPlace = min(l.BulkMaxWait, 2*period)
 		}
 		return l.waitBulk(ctx, sender, key, limit, period, inPlace)
 	}

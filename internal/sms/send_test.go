@@ -213,14 +213,15 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	tests := []struct {
 		name  string
+		kind  string // a transactional text waits in place for its turn
 		setup func(t *testing.T, s *Sender) (context.Context, context.CancelFunc)
 	}{
-		{"shutdown before the request", func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
+		{"shutdown before the request", outbox.KindReview, func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			s.Provider = cancelingProvider{Provider: s.Provider, cancel: cancel}
 			return ctx, cancel
 		}},
-		{"deadline while waiting for the rate limit", func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
+		{"deadline while waiting for the rate limit", outbox.KindConfirmation, func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
 			l, err := NewLimiter(f.rdb.Client, "interrupted", 1)
 			if err != nil {
 				t.Fatal(err)
@@ -237,7 +238,7 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			to := fmt.Sprintf("+155555503%02d", i)
-			id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindReview, to)
+			id := f.message(t, salon, f.customer(t, salon, to, true), tt.kind, to)
 			s := f.sender()
 			ctx, cancel := tt.setup(t, s)
 			defer cancel()
