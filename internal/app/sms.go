@@ -45,7 +45,13 @@ func NewSMS(d *Deps) (*SMS, error) {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
 		provider = sms.Twilio{C: c}
-		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
+		// The sender the client sends from: the Messaging Service when
+		// there is one, else the number. A salon whose own sender is the
+		// same shares its turns.
+		sender = cfg.TwilioMessagingServiceSID
+		if sender == "" {
+			sender = cfg.TwilioFrom
+		}
 	default:
 		provider = sms.LogProvider{Logger: d.Logger}
 	}
@@ -61,12 +67,9 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err := d.Metrics.Registry.Register(sms.WaitingCollector{DB: d.DB}); err != nil && !errors.As(err, &already) {
 		return nil, err
 	}
-	// The platform's sender as the Twilio client uses it: the Messaging
-	// Service when there is one, else the number.
-	platform := cfg.TwilioMessagingServiceSID
-	if platform == "" {
-		platform = cfg.TwilioFrom
-	}
+	// The platform's sender, recorded on the texts of salons without one
+	// of their own; none for the log.
+	platform := sender
 	if cfg.SMSProvider != "twilio" {
 		platform = ""
 	}
