@@ -45,7 +45,13 @@ func NewSMS(d *Deps) (*SMS, error) {
 			return nil, fmt.Errorf("twilio: %w", err)
 		}
 		provider = sms.Twilio{C: c}
-		sender = cfg.TwilioMessagingServiceSID + cfg.TwilioFrom
+		// The sender the client sends from: the Messaging Service when
+		// there is one, else the number. A salon whose own sender is the
+		// same shares its turns.
+		sender = cfg.TwilioMessagingServiceSID
+		if sender == "" {
+			sender = cfg.TwilioFrom
+		}
 	default:
 		provider = sms.LogProvider{Logger: d.Logger}
 	}
@@ -61,8 +67,14 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err := d.Metrics.Registry.Register(sms.WaitingCollector{DB: d.DB}); err != nil && !errors.As(err, &already) {
 		return nil, err
 	}
+	// The platform's sender, recorded on the texts of salons without one
+	// of their own; none for the log.
+	platform := sender
+	if cfg.SMSProvider != "twilio" {
+		platform = ""
+	}
 	s := &sms.Sender{
-		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client,
+		Store: store, DB: d.DB, Provider: provider, Limiter: limiter, Enqueue: client, DefaultSender: platform,
 		Quiet: text.QuietHours(cfg.SMSWindow()), QuietTransactional: cfg.SMSQuietHoursTransactional, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		Metrics: sm,
 	}
@@ -75,7 +87,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 		Sender:     s,
 		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
-			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm,
+			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm, DefaultSender: platform,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
 		Webhooks: &sms.Webhooks{

@@ -281,8 +281,8 @@ type crashingLimiter struct {
 	c *crasher
 }
 
-func (l crashingLimiter) Wait(ctx context.Context) (time.Duration, error) {
-	d, err := l.RateLimiter.Wait(ctx)
+func (l crashingLimiter) Wait(ctx context.Context, turn sms.Turn) (time.Duration, error) {
+	d, err := l.RateLimiter.Wait(ctx, turn)
 	if err == nil && d == 0 {
 		l.c.maybe(beforeHandOver)
 	}
@@ -294,9 +294,9 @@ type crashingProvider struct {
 	c *crasher
 }
 
-func (p crashingProvider) Send(ctx context.Context, to, body, cb string) (string, error) {
+func (p crashingProvider) Send(ctx context.Context, sender, to, body, cb string) (string, error) {
 	p.c.maybe(beforeRequest)
-	sid, err := p.Provider.Send(ctx, to, body, cb)
+	sid, err := p.Provider.Send(ctx, sender, to, body, cb)
 	if err == nil {
 		p.c.maybe(afterAnswer)
 	}

@@ -158,7 +158,7 @@ func benchRows(b *testing.B, f *fixture, salon int64, round, n int) []int64 {
 
 // startWorker runs the sms queue (concurrency 10) on its own Redis
 // connection, as one worker process would.
-func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
+func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
 	q, _ := queues.Lookup(queues.SMS)
@@ -181,7 +181,7 @@ func startWorker(b *testing.B, f *fixture, s *Sender) (stop func()) {
 }
 
 // waitSent waits until the fake holds want messages in all.
-func waitSent(b *testing.B, f *fixture, want int, within time.Duration) {
+func waitSent(b testing.TB, f *fixture, want int, within time.Duration) {
 	b.Helper()
 	deadline := time.Now().Add(within)
 	for len(f.fake.Messages()) < want {
@@ -234,7 +234,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 		for range 10 {
 			wg.Go(func() {
 				for j := next.Add(1); j <= perRound; j = next.Add(1) {
-					if _, err := f.provider.Send(context.Background(), fmt.Sprintf("+1558%03d%04d", i%1000, j), "direct", ""); err != nil {
+					if _, err := f.provider.Send(context.Background(), "", fmt.Sprintf("+1558%03d%04d", i%1000, j), "direct", ""); err != nil {
 						b.Error(err)
 						return
 					}
@@ -258,9 +258,9 @@ type countingProvider struct {
 	n *atomic.Int64
 }
 
-func (p countingProvider) Send(ctx context.Context, to, body, callback string) (string, error) {
+func (p countingProvider) Send(ctx context.Context, sender, to, body, callback string) (string, error) {
 	p.n.Add(1)
-	return p.Provider.Send(ctx, to, body, callback)
+	return p.Provider.Send(ctx, sender, to, body, callback)
 }
 
 // BenchmarkRateLimitAccuracy runs two workers (two worker.Workers on one

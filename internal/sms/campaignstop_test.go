@@ -225,7 +225,7 @@ type stopWhileWaiting struct {
 	status   string
 }
 
-func (l stopWhileWaiting) Wait(context.Context) (time.Duration, error) {
+func (l stopWhileWaiting) Wait(context.Context, Turn) (time.Duration, error) {
 	l.f.setCampaign(l.t, l.campaign, l.status)
 	return 0, nil
 }

@@ -30,14 +30,35 @@ func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time
 	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
 }
 
-// rateLimit takes the sender's next turn: it waits in place for a short
-// turn, or puts the row back and schedules it for a long one.
-func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time) (bool, error) {
+// salonTurn is the sender and rate of the salon's texts: its own, or the
+// platform's (empty, zero) where it has none.
+func (s *Sender) salonTurn(ctx context.Context, salonID int64) (Turn, error) {
+	var sender *string
+	var rate *float64
+	err := s.DB.QueryRow(ctx, `SELECT sms_sender, sms_rate_per_second FROM salons WHERE id = $1`, salonID).Scan(&sender, &rate)
+	if err != nil {
+		return Turn{}, fmt.Errorf("read sms sender of salon %d: %w", salonID, err)
+	}
+	var t Turn
+	if sender != nil {
+		t.Sender = *sender
+	}
+	if rate != nil {
+		t.Rate = *rate
+	}
+	return t, nil
+}
+
+// rateLimit takes the next turn of the salon's sender: it waits in place
+// for a short turn, or puts the row back and schedules it for a long one.
+func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time, turn Turn) (bool, error) {
 	if s.Limiter == nil {
 		return false, nil
 	}
 	start := time.Now()
-	delay, err := s.Limiter.Wait(ctx)
+	turn.Transactional = textClass(m) == classTransactional
+	turn.Rescheduled = m.WaitReason == outbox.WaitRateLimited
+	delay, err := s.Limiter.Wait(ctx, turn)
 	if err != nil {
 		return true, s.putBack(ctx, m, err)
 	}

@@ -48,13 +48,13 @@ func TestNewLimiter(t *testing.T) {
 			l.MaxWait = 0 // report every wait instead of sleeping
 			ctx := context.Background()
 			start := time.Now()
-			if d, err := l.Wait(ctx); d != 0 || err != nil {
+			if d, err := l.Wait(ctx, Turn{Transactional: true}); d != 0 || err != nil {
 				t.Fatalf("first Wait() = %s, %v; want 0, nil", d, err)
 			}
 			if tt.interval < time.Millisecond {
 				return // the next turn has come already
 			}
-			d, err := l.Wait(ctx)
+			d, err := l.Wait(ctx, Turn{Transactional: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,13 +82,13 @@ func TestLimiterSharedBySender(t *testing.T) {
 	}
 	a, b, other := newLimiter("MGshared"), newLimiter("MGshared"), newLimiter("MGother")
 	ctx := context.Background()
-	if d, _ := a.Wait(ctx); d != 0 {
+	if d, _ := a.Wait(ctx, Turn{Transactional: true}); d != 0 {
 		t.Fatalf("a.Wait() = %s, want 0", d)
 	}
-	if d, _ := b.Wait(ctx); d == 0 {
+	if d, _ := b.Wait(ctx, Turn{Transactional: true}); d == 0 {
 		t.Error("b.Wait() on the same sender = 0, want a wait")
 	}
-	if d, _ := other.Wait(ctx); d != 0 {
+	if d, _ := other.Wait(ctx, Turn{Transactional: true}); d != 0 {
 		t.Errorf("Wait() on another sender = %s, want 0", d)
 	}
 }
@@ -116,7 +116,7 @@ func TestLimiterWaitsAtMostMaxWait(t *testing.T) {
 	)
 	for range waiters {
 		wg.Go(func() {
-			d, err := l.Wait(ctx)
+			d, err := l.Wait(ctx, Turn{Transactional: true})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -15,12 +15,14 @@ import (
 type Provider interface {
 	// Name labels metrics and logs ("twilio", "log").
 	Name() string
-	// Send hands one message over; statusCallback is where delivery
-	// status is reported. Errors are twilio's classes (or ordinary ones).
-	Send(ctx context.Context, to, body, statusCallback string) (sid string, err error)
-	// Lookup lists what the provider holds for `to` since the given time,
-	// and whether the list reached back that far.
-	Lookup(ctx context.Context, to string, since time.Time) (twilio.Lookup, error)
+	// Send hands one message over from sender (a Messaging Service SID
+	// or a number; empty is the platform's sender); statusCallback is
+	// where delivery status is reported. Errors are twilio's classes (or
+	// ordinary ones).
+	Send(ctx context.Context, sender, to, body, statusCallback string) (sid string, err error)
+	// Lookup lists what the provider holds for `to` from sender since the
+	// given time, and whether the list reached back that far.
+	Lookup(ctx context.Context, sender, to string, since time.Time) (twilio.Lookup, error)
 }
 
 // Twilio adapts *twilio.Client to Provider.
@@ -30,14 +32,14 @@ type Twilio struct{ C *twilio.Client }
 func (Twilio) Name() string { return "twilio" }
 
 // Send implements Provider.
-func (t Twilio) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
-	res, err := t.C.SendWithCallback(ctx, to, body, statusCallback)
+func (t Twilio) Send(ctx context.Context, sender, to, body, statusCallback string) (string, error) {
+	res, err := t.C.SendFrom(ctx, sender, to, body, statusCallback)
 	return res.SID, err
 }
 
 // Lookup implements Provider.
-func (t Twilio) Lookup(ctx context.Context, to string, since time.Time) (twilio.Lookup, error) {
-	return t.C.Lookup(ctx, to, since)
+func (t Twilio) Lookup(ctx context.Context, sender, to string, since time.Time) (twilio.Lookup, error) {
+	return t.C.LookupFrom(ctx, sender, to, since)
 }
 
 // LogProvider "sends" by logging the masked recipient and the size of the
@@ -52,7 +54,7 @@ type LogProvider struct {
 func (LogProvider) Name() string { return "log" }
 
 // Send implements Provider.
-func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) (string, error) {
+func (p LogProvider) Send(ctx context.Context, _, to, body, statusCallback string) (string, error) {
 	sid := fmt.Sprintf("LOG%d", p.Clock.Now().UnixNano())
 	p.Logger.InfoContext(ctx, "sms sent to the log (SMS_PROVIDER=log)", "to", redact.Phone(to), "chars", len([]rune(body)), "sid", sid)
 	return sid, nil
@@ -60,6 +62,6 @@ func (p LogProvider) Send(ctx context.Context, to, body, statusCallback string) 
 
 // Lookup implements Provider: the log keeps nothing to look up, so a
 // worker killed between hand-over and record logs the text again.
-func (LogProvider) Lookup(context.Context, string, time.Time) (twilio.Lookup, error) {
+func (LogProvider) Lookup(context.Context, string, string, time.Time) (twilio.Lookup, error) {
 	return twilio.Lookup{Complete: true}, nil
 }

@@ -58,6 +58,9 @@ type Reconciler struct {
 	Clock    clock.Clock
 	// Metrics counts the pass's outcomes; optional.
 	Metrics *ReconcileMetrics
+	// DefaultSender is the platform's sender, under which the rows handed
+	// over before senders were recorded are looked up (as Sender's).
+	DefaultSender string
 	// Tasks looks tasks up (asynq.Inspector); optional.
 	Tasks interface {
 		GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)

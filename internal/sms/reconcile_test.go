@@ -297,7 +297,7 @@ func TestReconcileUndecidable(t *testing.T) {
 // endpoint is down.
 type failingLookups struct{ Provider }
 
-func (failingLookups) Lookup(context.Context, string, time.Time) (twilio.Lookup, error) {
+func (failingLookups) Lookup(context.Context, string, string, time.Time) (twilio.Lookup, error) {
 	return twilio.Lookup{}, errors.New("twilio list messages: HTTP 503")
 }
 

@@ -25,10 +25,10 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// RateLimiter is what the send path asks for its turn (*Limiter): the delay
-// to wait for, zero to send now.
+// RateLimiter is what the send path asks for a turn of a sender
+// (*Limiter): the delay to wait for, zero to send now.
 type RateLimiter interface {
-	Wait(ctx context.Context) (time.Duration, error)
+	Wait(ctx context.Context, turn Turn) (time.Duration, error)
 }
 
 // Sender handles sms:send: one outbox row taken through claim, consent,
@@ -39,6 +39,9 @@ type Sender struct {
 	Provider Provider
 	Limiter  RateLimiter
 	Enqueue  Enqueuer
+	// DefaultSender is the platform's sender (TWILIO_MESSAGING_SERVICE_SID
+	// or TWILIO_FROM), recorded on the texts of salons without their own.
+	DefaultSender string
 	// Quiet is the window in which review and marketing texts may go out,
 	// in the salon's time zone.
 	Quiet text.QuietHours
@@ -128,7 +131,11 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
-	if wait, err := s.rateLimit(ctx, m, now); err != nil || wait {
+	turn, err := s.salonTurn(ctx, m.SalonID)
+	if err != nil {
+		return s.putBack(ctx, m, err)
+	}
+	if wait, err := s.rateLimit(ctx, m, now, turn); err != nil || wait {
 		return err
 	}
 	// Consent is checked at send time, not only when the row was made, and
@@ -153,13 +160,19 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	// The hand-over is committed before the request leaves: from here on
 	// a crash leaves a row that Twilio may hold, settled by looking it up;
 	// before it, one that certainly never left, simply sent again.
-	if err := s.Store.MarkHanded(ctx, m.ID, m.ClaimedAt, s.Clock.Now()); err != nil {
+	// The sender is recorded with the hand-over: a lost answer is looked
+	// up under it, even if the salon's sender changes meanwhile.
+	sender := turn.Sender
+	if sender == "" {
+		sender = s.DefaultSender
+	}
+	if err := s.Store.MarkHanded(ctx, m.ID, m.ClaimedAt, s.Clock.Now(), sender); err != nil {
 		if errors.Is(err, outbox.ErrTransition) {
 			return nil // the claim was taken over: the new holder sends
 		}
 		return s.putBack(ctx, m, fmt.Errorf("record hand-over of sms %d: %w", m.ID, err))
 	}
-	sid, err := s.Provider.Send(ctx, m.To, m.Body, s.callbackURL(m.ID))
+	sid, err := s.Provider.Send(ctx, turn.Sender, m.To, m.Body, s.callbackURL(m.ID))
 	// Whatever the provider answered is recorded even if the task's
 	// context ends now (timeout, shutdown): an unrecorded answer would
 	// leave the row to the reconciler, and an opt-out unrecorded.

@@ -197,9 +197,9 @@ type cancelingProvider struct {
 	cancel context.CancelFunc
 }
 
-func (p cancelingProvider) Send(ctx context.Context, to, body, callback string) (string, error) {
+func (p cancelingProvider) Send(ctx context.Context, sender, to, body, callback string) (string, error) {
 	p.cancel()
-	return p.Provider.Send(ctx, to, body, callback)
+	return p.Provider.Send(ctx, sender, to, body, callback)
 }
 
 // TestSendInterruptedGivesTheRowBack: a send whose task context ends
@@ -213,20 +213,21 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 	salon := f.salon(t, "Uptown", "America/New_York")
 	tests := []struct {
 		name  string
+		kind  string // a transactional text waits in place for its turn
 		setup func(t *testing.T, s *Sender) (context.Context, context.CancelFunc)
 	}{
-		{"shutdown before the request", func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
+		{"shutdown before the request", outbox.KindReview, func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			s.Provider = cancelingProvider{Provider: s.Provider, cancel: cancel}
 			return ctx, cancel
 		}},
-		{"deadline while waiting for the rate limit", func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
+		{"deadline while waiting for the rate limit", outbox.KindConfirmation, func(t *testing.T, s *Sender) (context.Context, context.CancelFunc) {
 			l, err := NewLimiter(f.rdb.Client, "interrupted", 1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			l.MaxWait = 5 * time.Second
-			if d, err := l.Wait(context.Background()); d != 0 || err != nil { // take this second's turn
+			if d, err := l.Wait(context.Background(), Turn{Transactional: true}); d != 0 || err != nil { // take this second's turn
 				t.Fatalf("first Wait() = %s, %v", d, err)
 			}
 			s.Limiter = l
@@ -237,7 +238,7 @@ func TestSendInterruptedGivesTheRowBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			to := fmt.Sprintf("+155555503%02d", i)
-			id := f.message(t, salon, f.customer(t, salon, to, true), outbox.KindReview, to)
+			id := f.message(t, salon, f.customer(t, salon, to, true), tt.kind, to)
 			s := f.sender()
 			ctx, cancel := tt.setup(t, s)
 			defer cancel()
@@ -388,9 +389,9 @@ type watchSend struct {
 	before func()
 }
 
-func (w watchSend) Send(ctx context.Context, to, body, cb string) (string, error) {
+func (w watchSend) Send(ctx context.Context, sender, to, body, cb string) (string, error) {
 	w.before()
-	return w.Provider.Send(ctx, to, body, cb)
+	return w.Provider.Send(ctx, sender, to, body, cb)
 }
 
 // TestSendWaitSurvivesCancellation: the task's context ends (shutdown)
@@ -423,7 +424,7 @@ type cancelThenWait struct {
 	delay  time.Duration
 }
 
-func (c cancelThenWait) Wait(context.Context) (time.Duration, error) {
+func (c cancelThenWait) Wait(context.Context, Turn) (time.Duration, error) {
 	c.cancel()
 	return c.delay, nil
 }

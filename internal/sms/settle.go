@@ -12,8 +12,8 @@ import (
 	"github.com/salonworks/jobs/internal/sms/outbox"
 )
 
-// settleUnknown looks up the unknown rows due for it, grouped by number:
-// one list request per number, LookupWorkers numbers at a time, at most
+// settleUnknown looks up the unknown rows due for it, grouped by number and
+// the sender they were handed over from: one list request per pair, LookupWorkers numbers at a time, at most
 // LookupsPerPass rows a pass. Rows left over are due again next pass; the
 // order (least recently looked up first) spreads a storm of unknowns over
 // passes instead of repeating the same ones.
@@ -22,13 +22,14 @@ func (r *Reconciler) settleUnknown(ctx context.Context, now time.Time, sum *pass
 	if err != nil {
 		return err
 	}
-	var order []string
-	byNumber := make(map[string][]outbox.Message)
+	var order []lookupKey
+	byNumber := make(map[lookupKey][]outbox.Message)
 	for _, m := range due {
-		if _, ok := byNumber[m.To]; !ok {
-			order = append(order, m.To)
+		k := lookupKey{to: m.To, sender: r.senderOf(m)}
+		if _, ok := byNumber[k]; !ok {
+			order = append(order, k)
 		}
-		byNumber[m.To] = append(byNumber[m.To], m)
+		byNumber[k] = append(byNumber[k], m)
 	}
 	var (
 		wg   sync.WaitGroup
@@ -36,14 +37,14 @@ func (r *Reconciler) settleUnknown(ctx context.Context, now time.Time, sum *pass
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, to := range order {
+	for _, k := range order {
 		if ctx.Err() != nil {
 			break
 		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := r.settleNumber(ctx, to, byNumber[to], now, sum); err != nil {
+			if err := r.settleNumber(ctx, k, byNumber[k], now, sum); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -55,12 +56,34 @@ func (r *Reconciler) settleUnknown(ctx context.Context, now time.Time, sum *pass
 	return errors.Join(errs[:min(len(errs), 3)]...)
 }
 
-// settleNumber decides the due rows to one number from one lookup.
-func (r *Reconciler) settleNumber(ctx context.Context, to string, due []outbox.Message, now time.Time, sum *passSummary) error {
+// lookupKey is what one lookup covers: the texts to one number from one
+// sender.
+type lookupKey struct{ to, sender string }
+
+// senderOf is the sender row m was handed over from: the recorded one, or
+// the platform's for a row handed over before senders were recorded.
+func (r *Reconciler) senderOf(m outbox.Message) string {
+	if m.Sender != "" {
+		return m.Sender
+	}
+	return r.DefaultSender
+}
+
+// settleNumber decides the due rows to one number from one sender from one
+// lookup under that sender.
+func (r *Reconciler) settleNumber(ctx context.Context, k lookupKey, due []outbox.Message, now time.Time, sum *passSummary) error {
 	sum.addInt(&sum.LookedUp, len(due))
-	inflight, err := r.Store.ListInFlightTo(ctx, to)
+	all, err := r.Store.ListInFlightTo(ctx, k.to)
 	if err != nil {
 		return err
+	}
+	// Only this sender's texts can be among the messages listed: another
+	// sender's are matched by their own lookup.
+	inflight := all[:0:0]
+	for _, m := range all {
+		if r.senderOf(m) == k.sender {
+			inflight = append(inflight, m)
+		}
 	}
 	since := now
 	for _, m := range append(inflight, due...) {
@@ -68,7 +91,7 @@ func (r *Reconciler) settleNumber(ctx context.Context, to string, due []outbox.M
 			since = s
 		}
 	}
-	look, err := r.Provider.Lookup(ctx, to, since.Add(-r.Skew))
+	look, err := r.Provider.Lookup(ctx, k.sender, k.to, since.Add(-r.Skew))
 	if err == nil && !look.Complete {
 		err = errors.New("the list did not reach back to the hand-over")
 	}

@@ -96,16 +96,23 @@ func (w *Webhooks) inbound(rw http.ResponseWriter, r *http.Request) {
 	from, body := r.PostForm.Get("From"), r.PostForm.Get("Body")
 	action, keyword := text.MatchInbound(body)
 	var reply string
+	var salon *int64
 	var err error
-	switch action {
-	case text.OptOut:
-		err = w.Store.OptOut(r.Context(), from, nil, outbox.SourceInbound, keyword)
+	if action == text.OptOut || action == text.OptIn {
+		// A salon's own sender names the salon the keyword was for; the
+		// platform's is shared, and names none.
+		salon, err = w.Store.SalonOfSender(r.Context(), r.PostForm.Get("To"), r.PostForm.Get("MessagingServiceSid"))
+	}
+	switch {
+	case err != nil:
+	case action == text.OptOut:
+		err = w.Store.OptOut(r.Context(), from, salon, outbox.SourceInbound, keyword)
 		// Twilio answers its own keywords; free text gets our confirmation.
 		if !isTwilioKeyword(body) {
 			reply = text.OptOutReply
 		}
-	case text.OptIn:
-		err = w.Store.OptIn(r.Context(), from, nil, outbox.SourceInbound, keyword)
+	case action == text.OptIn:
+		err = w.Store.OptIn(r.Context(), from, salon, outbox.SourceInbound, keyword)
 	}
 	if err != nil {
 		w.Logger.Error("record inbound sms", "from", redact.Phone(from), "action", action.String(), "err", err)

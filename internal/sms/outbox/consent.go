@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/salonworks/jobs/internal/redact"
 )
 
@@ -21,9 +23,10 @@ const (
 // OptOut records that phone wants no more SMS: an opt_out event in
 // sms_opt_events (with source, keyword, e.g. "STOP", and salonID, the
 // salon it came through, nil when unknown) and sms_opted_out_at on every
-// customer with that number, in every salon: all salons send from the
-// platform's numbers, and a STOP blocks the number at Twilio for all of
-// them. A customer already opted out keeps the first time. One statement.
+// customer with that number, in every salon: whichever sender a STOP came
+// to (the platform's, or a salon's own), the customer asked for no more
+// texts, and a number opted out of one salon but texted by another from
+// the shared sender would be blocked at Twilio anyway. A customer already opted out keeps the first time. One statement.
 func (s *Store) OptOut(ctx context.Context, phone string, salonID *int64, source, keyword string) error {
 	_, err := s.pool.Exec(ctx, `
 		WITH event AS (
@@ -74,4 +77,24 @@ func (s *Store) IsOptedOut(ctx context.Context, phone string) (bool, error) {
 		return false, fmt.Errorf("check opt-out of %s: %w", redact.Phone(phone), err)
 	}
 	return out, nil
+}
+
+// SalonOfSender returns the salon whose own sender is one of senders (the
+// number and the Messaging Service an inbound text came to), or nil when
+// none or several are: the platform's sender, shared by the salons
+// without one of their own.
+func (s *Store) SalonOfSender(ctx context.Context, senders ...string) (*int64, error) {
+	var ids []int64
+	rows, err := s.pool.Query(ctx, `SELECT id FROM salons WHERE sms_sender = ANY($1) LIMIT 2`, senders)
+	if err != nil {
+		return nil, fmt.Errorf("find the salon of a sender: %w", err)
+	}
+	ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("find the salon of a sender: %w", err)
+	}
+	if len(ids) != 1 {
+		return nil, nil
+	}
+	return &ids[0], nil
 }

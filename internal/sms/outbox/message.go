@@ -169,6 +169,10 @@ type Message struct {
 	AbsentAt      time.Time
 	LookupAfter   time.Time
 	LookupsFailed int
+	// Sender is the Twilio sender (number or Messaging Service SID) the
+	// current attempt was handed over from; empty before a hand-over, or
+	// for one recorded before senders were (the platform's sender).
+	Sender string
 }
 
 // Handover is how far a claim got towards Twilio (sms_messages.handover).

@@ -24,7 +24,7 @@ func TestClaimTakesOverOnlyAStaleClaimThatNeverReachedTwilio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.MarkHanded(ctx, handed, hm.ClaimedAt, t0.Add(time.Second)); err != nil {
+	if err := f.store.MarkHanded(ctx, handed, hm.ClaimedAt, t0.Add(time.Second), ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -41,13 +41,13 @@ func TestClaimTakesOverOnlyAStaleClaimThatNeverReachedTwilio(t *testing.T) {
 		t.Fatalf("Claim of a stale claim = attempts %d at %s, %v; want 1 at %s", m.Attempts, m.ClaimedAt, err, later)
 	}
 	// The first worker, back from the dead, may not hand its claim over.
-	if err := f.store.MarkHanded(ctx, unhanded, first.ClaimedAt, later); !errors.Is(err, ErrTransition) {
+	if err := f.store.MarkHanded(ctx, unhanded, first.ClaimedAt, later, ""); !errors.Is(err, ErrTransition) {
 		t.Errorf("MarkHanded under a claim taken over = %v, want ErrTransition", err)
 	}
-	if err := f.store.MarkHanded(ctx, unhanded, m.ClaimedAt, later); err != nil {
+	if err := f.store.MarkHanded(ctx, unhanded, m.ClaimedAt, later, ""); err != nil {
 		t.Errorf("MarkHanded under the current claim = %v", err)
 	}
-	if err := f.store.MarkHanded(ctx, unhanded, m.ClaimedAt, later); !errors.Is(err, ErrTransition) {
+	if err := f.store.MarkHanded(ctx, unhanded, m.ClaimedAt, later, ""); !errors.Is(err, ErrTransition) {
 		t.Errorf("second MarkHanded = %v, want ErrTransition", err)
 	}
 	// A handed claim is never taken over, however old: Twilio may have it.
@@ -68,7 +68,7 @@ func TestStaleClaimsAndStuckSends(t *testing.T) {
 			t.Fatal(err)
 		}
 		if hand {
-			if err := f.store.MarkHanded(ctx, id, m.ClaimedAt, at); err != nil {
+			if err := f.store.MarkHanded(ctx, id, m.ClaimedAt, at, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -11,7 +11,7 @@ const columns = `id, idempotency_key, salon_id, customer_id, appointment_id, cam
 	category, kind, to_phone, body, status, skip_reason, wait_reason, twilio_sid,
 	error_code, error_message, segments, encoding, attempts, send_after,
 	claimed_at, sent_at, delivered_at, failed_at, created_at, updated_at,
-	handover, handed_at, absent_at, lookup_after, lookups_failed`
+	handover, handed_at, absent_at, lookup_after, lookups_failed, sender`
 
 // scanMessage reads one row of columns, NULLs as zero values.
 func scanMessage(row pgx.Row) (Message, error) {
@@ -22,18 +22,19 @@ func scanMessage(row pgx.Row) (Message, error) {
 		code, segments                      *int32
 		sendAfter, claimed, sent, delivered *time.Time
 		failed, handed, absent, lookupAfter *time.Time
-		handover                            *string
+		handover, sender                    *string
 		status                              string
 	)
 	err := row.Scan(&m.ID, &m.IdempotencyKey, &m.SalonID, &customer, &appointment, &campaign,
 		&m.Category, &m.Kind, &m.To, &m.Body, &status, &skip, &wait, &sid,
 		&code, &errMsg, &segments, &enc, &m.Attempts, &sendAfter,
 		&claimed, &sent, &delivered, &failed, &m.CreatedAt, &m.UpdatedAt,
-		&handover, &handed, &absent, &lookupAfter, &m.LookupsFailed)
+		&handover, &handed, &absent, &lookupAfter, &m.LookupsFailed, &sender)
 	if err != nil {
 		return Message{}, err
 	}
 	m.Status = Status(status)
+	m.Sender = deref(sender)
 	m.CustomerID, m.AppointmentID, m.CampaignID = deref(customer), deref(appointment), deref(campaign)
 	m.SkipReason, m.WaitReason, m.TwilioSID, m.ErrorMessage, m.Encoding = deref(skip), deref(wait), deref(sid), deref(errMsg), deref(enc)
 	m.ErrorCode, m.Segments = int(deref(code)), int(deref(segments))

@@ -44,14 +44,15 @@ func (s *Store) Claim(ctx context.Context, id int64, now time.Time) (Message, er
 
 // MarkHanded records, in its own committed statement, that the claim made
 // at claimedAt is about to call Twilio: handover claimed → handed,
-// handed_at = now. Call it just before the request leaves and do not send
+// handed_at = now, and the sender it leaves from (empty: not recorded),
+// under which the reconciler looks it up. Call it just before the request leaves and do not send
 // when it fails: from now on the row is never put back to pending without
 // evidence that Twilio did not take it. The claim time guards against a
 // worker whose claim was taken over meanwhile (see Claim).
-func (s *Store) MarkHanded(ctx context.Context, id int64, claimedAt, now time.Time) error {
+func (s *Store) MarkHanded(ctx context.Context, id int64, claimedAt, now time.Time, sender string) error {
 	return table.Transition(ctx, s.pool, "mark handed", id, `
-		UPDATE sms_messages SET handover = 'handed', handed_at = $3
-		WHERE id = $1 AND status = 'sending' AND handover = 'claimed' AND claimed_at = $2`, id, claimedAt, now)
+		UPDATE sms_messages SET handover = 'handed', handed_at = $3, sender = $4
+		WHERE id = $1 AND status = 'sending' AND handover = 'claimed' AND claimed_at = $2`, id, claimedAt, now, null(sender))
 }
 
 // Release puts a claimed row back (sending → pending) because it must wait:

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -146,6 +147,23 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// IsMessagingService reports whether sender is a Messaging Service SID
+// rather than a number.
+func IsMessagingService(sender string) bool { return strings.HasPrefix(sender, "MG") }
+
+// sender splits a per-message sender into the Messaging Service or the
+// number to send from; empty is the configured one.
+func (c *Client) sender(sender string) (service, from string) {
+	switch {
+	case sender == "":
+		return c.service, c.from
+	case IsMessagingService(sender):
+		return sender, ""
+	default:
+		return "", sender
+	}
+}
+
 // parseOrigin accepts an absolute http(s) URL without credentials.
 func parseOrigin(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -175,15 +193,22 @@ func (c *Client) Send(ctx context.Context, to, body string) (SendResult, error) 
 // SendWithCallback is Send with this message's own StatusCallback URL (for
 // example one naming the outbox row); empty means none.
 func (c *Client) SendWithCallback(ctx context.Context, to, body, statusCallback string) (SendResult, error) {
+	return c.SendFrom(ctx, "", to, body, statusCallback)
+}
+
+// SendFrom is SendWithCallback from sender: a Messaging Service SID
+// ("MG…") or a number; empty means the configured sender. A salon with a
+// sender of its own sends every text from it.
+func (c *Client) SendFrom(ctx context.Context, sender, to, body, statusCallback string) (SendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return SendResult{}, fmt.Errorf("twilio send to %s: not sent: %w", mask(to), err)
 	}
 	params := &openapi.CreateMessageParams{}
 	params.SetTo(to).SetBody(body)
-	if c.service != "" {
-		params.SetMessagingServiceSid(c.service)
+	if service, from := c.sender(sender); service != "" {
+		params.SetMessagingServiceSid(service)
 	} else {
-		params.SetFrom(c.from)
+		params.SetFrom(from)
 	}
 	if statusCallback != "" {
 		params.SetStatusCallback(statusCallback)

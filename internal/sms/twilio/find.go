@@ -40,10 +40,17 @@ func (c *Client) FindSent(ctx context.Context, to string, since time.Time, body 
 }
 
 func (c *Client) listParams(to string) *openapi.ListMessageParams {
+	return senderListParams(to, c.service, c.from)
+}
+
+// senderListParams lists the messages to `to` from a number, or from
+// anything when they went through a Messaging Service (the list has no
+// filter for it: the caller checks the service of each).
+func senderListParams(to, service, from string) *openapi.ListMessageParams {
 	p := &openapi.ListMessageParams{}
 	p.SetTo(to).SetPageSize(findPageSize).SetLimit(findLimit)
-	if c.service == "" {
-		p.SetFrom(c.from)
+	if service == "" {
+		p.SetFrom(from)
 	}
 	return p
 }

@@ -42,11 +42,19 @@ type Lookup struct {
 // whose. One list request (paged by the SDK), no DateSent filter, since
 // that leaves out messages Twilio has queued but not sent yet.
 func (c *Client) Lookup(ctx context.Context, to string, since time.Time) (Lookup, error) {
+	return c.LookupFrom(ctx, "", to, since)
+}
+
+// LookupFrom is Lookup for the messages sent from sender (a Messaging
+// Service SID or a number; empty is the configured sender): a text is
+// looked up under the sender that sent it.
+func (c *Client) LookupFrom(ctx context.Context, sender, to string, since time.Time) (Lookup, error) {
 	since = since.UTC().Truncate(time.Second)
 	if err := ctx.Err(); err != nil {
 		return Lookup{}, err
 	}
-	p := c.listParams(to)
+	service, from := c.sender(sender)
+	p := senderListParams(to, service, from)
 	p.SetLimit(lookupLimit)
 	api, x := c.api(ctx)
 	msgs, err := api.ListMessage(p)
@@ -67,7 +75,7 @@ func (c *Client) Lookup(ctx context.Context, to string, since time.Time) (Lookup
 			out.Complete = true
 			continue
 		}
-		if c.service != "" && m.MessagingServiceSid != nil && *m.MessagingServiceSid != "" && *m.MessagingServiceSid != c.service {
+		if service != "" && m.MessagingServiceSid != nil && *m.MessagingServiceSid != "" && *m.MessagingServiceSid != service {
 			continue
 		}
 		out.Messages = append(out.Messages, Listed{SID: *m.Sid, Body: deref(m.Body), Status: deref(m.Status), Created: created})
