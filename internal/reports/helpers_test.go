@@ -52,7 +52,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	store.Now = f.clock.Now
+	store.Clock = f.clock.Clock()
 	mux := http.NewServeMux()
 	storage.Routes(store)(mux)
 	h = mux
