@@ -89,7 +89,7 @@ func TestTasksGoToTheirQueue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			q := queues.MustLookup(tt.queue)
-			want := enqueued{Type: tt.name, Queue: tt.queue, Payload: tt.canonical, MaxRetry: q.MaxRetry, Timeout: q.Timeout, Retention: q.Retention}
+			want := enqueued{Type: tt.name, Queue: tt.queue, Payload: tt.canonical, MaxRetry: q.MaxRetry, Timeout: q.Timeout, Retention: q.RetentionOf(tt.name)}
 
 			task, err := NewTask(tt.name, []byte(tt.raw))
 			if diff := cmp.Diff(want, enqueue(t, client, task, err)); diff != "" {

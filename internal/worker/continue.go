@@ -32,7 +32,7 @@ func continueRateLimited(q queues.Queue, client *asynq.Client) func(asynq.Handle
 			id, _ := asynq.GetTaskID(ctx)
 			cont := asynq.NewTask(t.Type(), t.Payload())
 			_, cerr := client.EnqueueContext(ctx, cont,
-				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(q.Retention),
+				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(q.RetentionOf(t.Type())),
 				asynq.ProcessIn(rl.Delay), asynq.TaskID(id+":rl"))
 			if cerr != nil && !errors.Is(cerr, asynq.ErrTaskIDConflict) {
 				return fmt.Errorf("%w; continuing the task failed: %v", err, cerr)

@@ -18,7 +18,8 @@ const MaxPayloadBytes = 64 << 10
 type Validator interface{ Validate() error }
 
 // Task validates p, marshals it, and returns the task of kind with the
-// options of queue followed by opts, so the caller's options win.
+// options of queue for kind (its retention is the kind's) followed by
+// opts, so the caller's options win.
 func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, er
 	if len(data) > MaxPayloadBytes {
 		return nil, TooLarge(kind, len(data))
 	}
-	return asynq.NewTask(kind, data, append(queues.MustLookup(queue).Options(), opts...)...), nil
+	return asynq.NewTask(kind, data, append(queues.MustLookup(queue).OptionsFor(kind), opts...)...), nil
 }
 
 // TooLarge returns the error for a payload of kind that is n bytes long,
