@@ -45,9 +45,23 @@ lint:
 	go vet ./...
 	go run $(STATICCHECK) ./...
 
-## bench: plain asynq against `jobs worker` on the same Redis; see docs/benchmarks.md
+# The BullMQ side of `make bench`: a folder beside the repository (never
+# copied into it), installed with npm ci on first use.
+BULLMQ_DIR ?= ../shared/bench/bullmq
+
+## bench: BullMQ, plain asynq and `jobs worker` on the same Redis, the worker's idle
+## Redis calls and retained memory; see docs/benchmarks.md
 bench: services
-	go test -run '^$$' -bench . -benchtime 1x -count 1 ./internal/bench/ -args -tasks 50000
+	@if [ ! -f '$(BULLMQ_DIR)/bench.mjs' ]; then \
+		echo "bench: BullMQ skipped: $(BULLMQ_DIR) not found (set BULLMQ_DIR to the BullMQ bench folder)"; \
+	elif ! command -v npm >/dev/null; then \
+		echo "bench: BullMQ skipped: Node is not installed (make test installs it)"; \
+	elif [ ! -d '$(BULLMQ_DIR)/node_modules' ]; then \
+		echo "bench: installing BullMQ in $(BULLMQ_DIR) (npm ci)"; \
+		(cd '$(BULLMQ_DIR)' && npm ci --no-audit --no-fund) || echo "bench: npm ci failed: BullMQ will be skipped"; \
+	fi
+	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./internal/bench/ \
+		-args -tasks 50000 -concurrency 50 -rounds 3 -bullmq '$(abspath $(BULLMQ_DIR))'
 	go test -run '^$$' -bench Ingest -benchtime 1x ./internal/ingest/ -args -ingest-rounds 5
 
 ## chaos: the SMS recovery chaos suite at full size, 3,000 recipients a scenario; see docs/benchmarks.md

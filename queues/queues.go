@@ -29,8 +29,12 @@ type Queue struct {
 	// Name is the asynq queue name.
 	Name string
 	// Concurrency is the number of tasks one worker process runs at once
-	// from this queue. Each queue has its own asynq server, so it is exact.
+	// from this queue. It is exact: the queue's fetch loops share it out
+	// (see FetchLoops).
 	Concurrency int
+	// FetchLoops overrides the number of fetch loops the worker runs for
+	// this queue (see Loops); 0 applies the rule.
+	FetchLoops int
 	// MaxRetry is how many times a failed task is retried before it is
 	// archived. Never 0: a task orphaned by a killed worker spends a retry
 	// when asynq's recoverer reruns it.
@@ -42,19 +46,66 @@ type Queue struct {
 	BackoffBase time.Duration
 	// BackoffCap caps the bound of any retry's delay.
 	BackoffCap time.Duration
-	// Retention keeps a completed task visible (dashboard, idempotency by
-	// task ID) for this long after it succeeds.
+	// Retention keeps a completed task of the queue's kinds in Redis
+	// (shown by the dashboard, and refusing a second task with its ID) for
+	// this long after it succeeds; KindRetention overrides it per kind.
+	// Every retained task costs Redis memory (about 600 bytes for an
+	// sms:send, see docs/benchmarks.md), so a high-volume kind keeps its
+	// tasks only as long as something relies on them.
 	Retention time.Duration
+	// KindRetention is the Retention of the kinds named here, instead of
+	// the queue's.
+	KindRetention map[string]time.Duration
 }
 
 // catalogue holds the five queues (docs/design.md, "Queues and retries"),
 // in a stable order.
+//
+// Retention, kind by kind. No send, charge or call depends on a completed
+// task still being in Redis: the SMS and email outboxes (one row per
+// message, one per email idempotency key) are what make a repeat send
+// impossible and what operators read, and the ingest bridge keeps its
+// idempotency keys in keys of its own (a week by default). What a retained
+// task still serves is refusing a second task with the same ID during the
+// short windows in which a producer may repeat itself, and showing
+// operators recent work on the dashboard:
+//
+//   - email:send, 1 hour. The report generator enqueues its emails under
+//     the ID "email:<key>", and its retry (one, within about 45 minutes:
+//     backoff at most 30, attempt at most 15) finds that task; past it
+//     the outbox row of the key refuses the second email anyway. The
+//     ingest bridge names a task without an idempotency key after its
+//     stream entry, and redelivers an entry after ClaimIdle (a minute by
+//     default): an hour covers that redelivery.
+//   - sms:send, 1 hour. The dispatchers, the rate-limit and quiet-hours
+//     rescheduling, and the reconciler's sweep name tasks after the
+//     outbox row; a repeat within the hour is refused by ID, a later one
+//     finds the row already claimed or sent and does nothing (the sweep
+//     enqueues under the row's ID again once the old task is gone). This
+//     is the high-volume kind: 1,000,000 texts a day retained for an hour
+//     is about 42,000 tasks.
+//   - sms:dispatch_confirmations, sms:dispatch_reviews,
+//     sms:dispatch_campaigns, 24 hours: about 1,600 tasks a day, kept so
+//     operators can see every run of the last day. The scheduler's own
+//     record of a fired tick (72 hours) is what prevents a second run.
+//   - upload:process, report:generate, 24 hours: one task per upload or
+//     requested report, few a day, which support looks up by time.
+//   - salon:reset_queue, sync:daily_stats, 24 hours: one a day each.
+//   - sync:api_call, 1 hour: the API deduplicates a retried call by its
+//     Idempotency-Key (the task ID), not by the retained task; the hour
+//     covers the ingest redelivery above.
 var catalogue = []Queue{
-	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: 24 * time.Hour},
+	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour},
 	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour},
-	{Name: Sync, Concurrency: 3, MaxRetry: 5, Timeout: 10 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour},
+	{Name: Sync, Concurrency: 3, MaxRetry: 5, Timeout: 10 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour,
+		KindRetention: map[string]time.Duration{"sync:api_call": time.Hour}},
 	{Name: Reports, Concurrency: 2, MaxRetry: 1, Timeout: 15 * time.Minute, BackoffBase: time.Minute, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour},
-	{Name: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: 24 * time.Hour},
+	{Name: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
+		KindRetention: map[string]time.Duration{
+			"sms:dispatch_confirmations": 24 * time.Hour,
+			"sms:dispatch_reviews":       24 * time.Hour,
+			"sms:dispatch_campaigns":     24 * time.Hour,
+		}},
 }
 
 // All returns a copy of every queue, in catalogue order.
@@ -118,8 +169,9 @@ func Select(list string) ([]Queue, error) {
 	return out, nil
 }
 
-// Options returns the asynq options every task of this queue is enqueued
-// with: the queue, its retry budget, its timeout and its retention.
+// Options returns the asynq options of the queue's policy: the queue, its
+// retry budget, its timeout and its Retention. A task of a known kind is
+// enqueued with OptionsFor instead.
 func (q Queue) Options() []asynq.Option {
 	return []asynq.Option{
 		asynq.Queue(q.Name),
@@ -127,6 +179,22 @@ func (q Queue) Options() []asynq.Option {
 		asynq.Timeout(q.Timeout),
 		asynq.Retention(q.Retention),
 	}
+}
+
+// OptionsFor returns Options with the retention of kind (RetentionOf).
+func (q Queue) OptionsFor(kind string) []asynq.Option {
+	opts := q.Options()
+	opts[len(opts)-1] = asynq.Retention(q.RetentionOf(kind))
+	return opts
+}
+
+// RetentionOf returns how long a completed task of kind is kept: its
+// KindRetention, or the queue's Retention.
+func (q Queue) RetentionOf(kind string) time.Duration {
+	if r, ok := q.KindRetention[kind]; ok {
+		return r
+	}
+	return q.Retention
 }
 
 // BackoffBound is the upper bound of the delay before retry number n (n
@@ -149,4 +217,46 @@ func (q Queue) Backoff(n int) time.Duration {
 		return time.Second
 	}
 	return time.Second + rand.N(bound-time.Second)
+}
+
+// SlotsPerFetchLoop is how many of a queue's slots each fetch loop serves
+// at least under the rule of Loops. A fetch loop takes one task per Redis
+// round trip, so it starts at most a few thousand tasks a second whatever
+// the concurrency it serves: on a wide queue of short tasks the slots wait
+// for it. In BenchmarkThroughput (no-op tasks, concurrency 50) the rate
+// kept rising up to about one loop per 6 slots and flattened after.
+const SlotsPerFetchLoop = 6
+
+// MaxFetchLoops caps the rule of Loops: every loop is an asynq server of
+// its own, with its own heartbeat, and past this the loops only compete
+// for Redis.
+const MaxFetchLoops = 16
+
+// Loops returns how many fetch loops the worker runs for the queue, each
+// with its own share of Concurrency: FetchLoops when it is set (at most
+// Concurrency, so every loop has a slot), otherwise one loop per full
+// SlotsPerFetchLoop slots, at least one and at most MaxFetchLoops. Tasks
+// that take milliseconds, as every queue of the catalogue has, need one
+// loop for far more slots than that; the catalogue's queues (at most 10
+// slots) have one loop each, as before.
+func (q Queue) Loops() int {
+	n := q.FetchLoops
+	if n <= 0 {
+		n = min(q.Concurrency/SlotsPerFetchLoop, MaxFetchLoops)
+	}
+	return max(1, min(n, q.Concurrency))
+}
+
+// LoopConcurrency shares Concurrency out over Loops() loops as evenly as
+// possible, the larger shares first; the shares add up to Concurrency.
+func (q Queue) LoopConcurrency() []int {
+	n := q.Loops()
+	shares := make([]int, n)
+	for i := range shares {
+		shares[i] = q.Concurrency / n
+		if i < q.Concurrency%n {
+			shares[i]++
+		}
+	}
+	return shares
 }

@@ -1,6 +1,7 @@
 package queues
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,36 @@ func TestSelect(t *testing.T) {
 				t.Errorf("Select(%q) = %v, want %v", tt.in, names, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoops(t *testing.T) {
+	tests := []struct {
+		concurrency, override int
+		want                  []int
+	}{
+		{concurrency: 1, want: []int{1}},
+		{concurrency: 10, want: []int{10}},
+		{concurrency: 2*SlotsPerFetchLoop - 1, want: []int{2*SlotsPerFetchLoop - 1}},
+		{concurrency: 2 * SlotsPerFetchLoop, want: []int{SlotsPerFetchLoop, SlotsPerFetchLoop}},
+		{concurrency: 50, want: []int{7, 7, 6, 6, 6, 6, 6, 6}},
+		{concurrency: 50, override: 3, want: []int{17, 17, 16}},
+		{concurrency: 3, override: 8, want: []int{1, 1, 1}},
+		{concurrency: 16 * MaxFetchLoops, want: slices.Repeat([]int{16}, MaxFetchLoops)},
+	}
+	for _, tt := range tests {
+		q := Queue{Concurrency: tt.concurrency, FetchLoops: tt.override}
+		got := q.LoopConcurrency()
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("concurrency %d, FetchLoops %d: shares %v, want %v", tt.concurrency, tt.override, got, tt.want)
+		}
+		if len(got) != q.Loops() {
+			t.Errorf("concurrency %d: %d shares for %d loops", tt.concurrency, len(got), q.Loops())
+		}
+	}
+	for _, q := range All() {
+		if q.Loops() != 1 {
+			t.Errorf("%s (concurrency %d) runs %d fetch loops; its tasks take milliseconds, one loop feeds it", q.Name, q.Concurrency, q.Loops())
+		}
 	}
 }

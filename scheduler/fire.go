@@ -130,7 +130,7 @@ func (r *Runner) publish(ctx context.Context, now time.Time) {
 		}
 		// Only options asynq can parse back: the dashboard shows them.
 		if k, ok := tasks.Lookup(e.Kind); ok {
-			for _, o := range queues.MustLookup(k.Queue).Options() {
+			for _, o := range queues.MustLookup(k.Queue).OptionsFor(e.Kind) {
 				d.opts = append(d.opts, o.String())
 			}
 		}

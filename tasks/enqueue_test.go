@@ -89,7 +89,7 @@ func TestTasksGoToTheirQueue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			q := queues.MustLookup(tt.queue)
-			want := enqueued{Type: tt.name, Queue: tt.queue, Payload: tt.canonical, MaxRetry: q.MaxRetry, Timeout: q.Timeout, Retention: q.Retention}
+			want := enqueued{Type: tt.name, Queue: tt.queue, Payload: tt.canonical, MaxRetry: q.MaxRetry, Timeout: q.Timeout, Retention: q.RetentionOf(tt.name)}
 			if HoldsSecret(tt.name, []byte(tt.canonical)) {
 				// An API call's body is Secret: not kept once done.
 				want.Retention = 0

@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/queues"
+	"github.com/salonworks/jobs/tasks"
 )
 
 // continueRateLimited keeps the promise that a rate limit never spends a
@@ -32,8 +33,14 @@ func continueRateLimited(q queues.Queue, client *asynq.Client) func(asynq.Handle
 			id, _ := asynq.GetTaskID(ctx)
 			// The headers go along: the continued task stays in its trace.
 			cont := asynq.NewTaskWithHeaders(t.Type(), t.Payload(), t.Headers())
+			retention := q.RetentionOf(t.Type())
+			if tasks.HoldsSecret(t.Type(), t.Payload()) {
+				// As the constructors do: a reset link or an API call's
+				// body is not kept readable once the task is done.
+				retention = 0
+			}
 			_, cerr := client.EnqueueContext(ctx, cont,
-				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(q.Retention),
+				asynq.Queue(q.Name), asynq.MaxRetry(0), asynq.Timeout(q.Timeout), asynq.Retention(retention),
 				asynq.ProcessIn(rl.Delay), asynq.TaskID(id+":rl"))
 			if cerr != nil && !errors.Is(cerr, asynq.ErrTaskIDConflict) {
 				return fmt.Errorf("%w; continuing the task failed: %v", err, cerr)

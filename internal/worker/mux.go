@@ -1,5 +1,6 @@
-// Package worker runs the queue servers: one asynq server per queue so each
-// queue's concurrency is exact, the kind → handler mux, the middleware that
+// Package worker runs the queue servers: for each queue, one asynq server
+// per fetch loop (queues.Queue.Loops), the loops sharing the queue's
+// concurrency so it stays exact; the kind → handler mux, the middleware that
 // logs and measures every attempt, and the failure policy (permanent errors
 // archived at once, rate limits rescheduled without spending a retry,
 // unknown kinds archived with a reason).

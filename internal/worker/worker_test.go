@@ -208,7 +208,7 @@ func TestFailurePolicy(t *testing.T) {
 		// last attempt, then succeeds: it must be continued, not archived.
 		var calls atomic.Int32
 		c := asynq.NewClientFromRedisClient(r.Client)
-		handlersLate := map[string]asynq.Handler{"test:late-limit": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		handlersLate := map[string]asynq.Handler{"sync:daily_stats": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			switch n := calls.Add(1); {
 			case n <= 2:
 				return errors.New("flaky")
@@ -220,7 +220,7 @@ func TestFailurePolicy(t *testing.T) {
 		})}
 		q2 := testQueue("lastlimit", 1, 2)
 		startWorker(t, r, []queues.Queue{q2}, handlersLate)
-		info := enqueue(t, c, q2, "test:late-limit")
+		info := enqueue(t, c, q2, "sync:daily_stats")
 		cont := waitState(t, insp, q2.Name, info.ID+":rl", asynq.TaskStateCompleted, 30*time.Second)
 		if got := calls.Load(); got != 4 {
 			t.Errorf("attempts = %d, want 4 (2 failures, 1 rate limited, 1 success)", got)
@@ -230,6 +230,49 @@ func TestFailurePolicy(t *testing.T) {
 		}
 		if orig, err := insp.GetTaskInfo(q2.Name, info.ID); err == nil && orig.State == asynq.TaskStateArchived {
 			t.Errorf("original task archived: %s", orig.LastErr)
+		}
+	})
+	t.Run("a continued task holding a secret is not retained", func(t *testing.T) {
+		// A password reset rate limited on its last attempt is continued;
+		// its reset link must leave Redis when the continuation is done, as
+		// it would have with the original task. A kind without a secret
+		// keeps its queue's retention.
+		var resetCalls, statsCalls atomic.Int32
+		limitedOnce := func(calls *atomic.Int32) asynq.Handler {
+			return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+				if calls.Add(1) == 1 {
+					return taskerr.RateLimited(time.Second, errors.New("429"))
+				}
+				return nil
+			})
+		}
+		c := asynq.NewClientFromRedisClient(r.Client)
+		q3 := testQueue("secretlimit", 1, 0)
+		startWorker(t, r, []queues.Queue{q3}, map[string]asynq.Handler{"email:send": limitedOnce(&resetCalls), "sync:daily_stats": limitedOnce(&statsCalls)})
+		reset := asynq.NewTask("email:send", []byte(`{"template":"password_reset","to":"ana@example.com","data":{"name":"Ana","reset_url":"https://app.example.com/reset?token=s3cr3t","expires_in_minutes":30}}`))
+		resetInfo, err := c.Enqueue(reset, asynq.Queue(q3.Name), asynq.MaxRetry(0), asynq.Retention(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		statsInfo, err := c.Enqueue(asynq.NewTask("sync:daily_stats", []byte(`{}`)), asynq.Queue(q3.Name), asynq.MaxRetry(0), asynq.Retention(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A task without retention is deleted on completion: gone, not
+		// completed, is its end state.
+		stats := waitState(t, insp, q3.Name, statsInfo.ID+":rl", asynq.TaskStateCompleted, 30*time.Second)
+		testenv.WaitFor(t, 30*time.Second, "the reset email's continuation to run and leave", func() bool {
+			if resetCalls.Load() < 2 {
+				return false
+			}
+			info, err := insp.GetTaskInfo(q3.Name, resetInfo.ID+":rl")
+			if err == nil && info.State == asynq.TaskStateCompleted {
+				t.Fatalf("the reset email's continuation is kept %s after it completed, reset link and all", info.Retention)
+			}
+			return errors.Is(err, asynq.ErrTaskNotFound)
+		})
+		if stats.Retention != q3.RetentionOf("sync:daily_stats") {
+			t.Errorf("statistics continuation retained %s, want the queue's %s", stats.Retention, q3.RetentionOf("sync:daily_stats"))
 		}
 	})
 	t.Run("outcomes counted", func(t *testing.T) {

@@ -18,9 +18,10 @@ const MaxPayloadBytes = 64 << 10
 type Validator interface{ Validate() error }
 
 // Task validates p, marshals it, and returns the task of kind with the
-// options of queue followed by opts, so the caller's options win; except
-// that a task whose payload holds a Secret value gets no retention. Headers
-// options become the task's headers.
+// options of queue for kind (its retention is the kind's) followed by
+// opts, so the caller's options win; except that a task whose payload
+// holds a Secret value gets no retention. Headers options become the
+// task's headers.
 func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func Task(kind, queue string, p Validator, opts []asynq.Option) (*asynq.Task, er
 		return nil, TooLarge(kind, len(data))
 	}
 	headers, opts := splitHeaders(opts)
-	opts = append(queues.MustLookup(queue).Options(), opts...)
+	opts = append(queues.MustLookup(queue).OptionsFor(kind), opts...)
 	if HoldsSecret(p, data) {
 		// Last, so no queue policy or caller option can bring it back: a
 		// finished task's payload stays readable in Redis for as long as
