@@ -8,7 +8,8 @@ import (
 )
 
 func runWorker(ctx context.Context, e env, args []string) error {
-	fs := flags(e, "worker", "worker", `Runs one asynq server per queue (concurrency exact per queue), and serves
+	fs := flags(e, "worker", "worker", `Runs each queue's fetch loops (asynq servers sharing the queue's
+concurrency exactly; see queues.Queue.Loops), and serves
 /health/live, /health/ready, /health/startup and /metrics on HTTP_ADDR.
 WORKER_QUEUES=sms,emails runs only those queues. SIGTERM or SIGINT stops
 fetching, lets in-flight tasks finish within SHUTDOWN_TIMEOUT and returns

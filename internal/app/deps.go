@@ -83,8 +83,12 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs
 		concurrency += q.Concurrency
 	}
 	// Every running task may touch Redis when it finishes, plus each
-	// server's heartbeat, forwarder, janitor and the health checks.
-	opts.PoolSize = max(opts.PoolSize, concurrency+8*len(qs)+8)
+	// fetch loop's heartbeat, forwarder, janitor and the health checks.
+	loops := 0
+	for _, q := range qs {
+		loops += len(q.LoopConcurrency())
+	}
+	opts.PoolSize = max(opts.PoolSize, concurrency+8*loops+8)
 	d.Redis = redis.NewClient(opts)
 	if err := retry(ctx, logger, "redis", func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() }); err != nil {
 		d.Close()

@@ -124,7 +124,7 @@ func (r *Reconciler) enqueueAll(ctx context.Context, rows []outbox.IdlePending, 
 
 // enqueueRow enqueues one pending row's task and reports whether a task was
 // added. The row's own task ID makes this a no-op while its task exists.
-// When that task is finished (completed or archived, kept a day), a task
+// When that task is finished (completed or archived, kept for its retention), a task
 // named for the idle episode (the row's last update) is added instead; the
 // claim makes sure only one task ever sends.
 func (r *Reconciler) enqueueRow(ctx context.Context, row outbox.IdlePending, reset bool) (bool, error) {

@@ -71,26 +71,10 @@ func enqueue(t *testing.T, c *asynq.Client, q queues.Queue, kind string, opts ..
 	return info
 }
 
-// waitState polls until the task reaches state or the deadline passes.
+// waitState waits for the task to reach state (testenv.WaitTask).
 func waitState(t *testing.T, insp *asynq.Inspector, queue, id string, want asynq.TaskState, within time.Duration) *asynq.TaskInfo {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	var last *asynq.TaskInfo
-	for time.Now().Before(deadline) {
-		info, err := insp.GetTaskInfo(queue, id)
-		if err == nil {
-			last = info
-			if info.State == want {
-				return info
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if last == nil {
-		t.Fatalf("task %s never found", id)
-	}
-	t.Fatalf("task %s: state %s (retried %d, last error %q), want %s", id, last.State, last.Retried, last.LastErr, want)
-	return nil
+	return testenv.WaitTask(t, insp, queue, id, within, testenv.InState(want))
 }
 
 func TestConcurrencyIsExactPerQueue(t *testing.T) {
