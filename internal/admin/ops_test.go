@@ -82,7 +82,7 @@ func TestOpsPagesShowTheDomain(t *testing.T) {
 		want []string
 	}{
 		{"/admin", []string{`href="/admin/queues"`, `href="/admin/ops/campaigns"`, `href="/admin/ops/sms"`, `href="/admin/ops/emails"`, `href="/admin/ops/dead-letters"`, `href="/admin/ops/schedules"`}},
-		{"/admin/ops/campaigns", []string{"Spring offer", "Winter sale", "New year", "pending 30", "sent 30", "20 waiting until", "3.0/min", "Salon Lumière"}},
+		{"/admin/ops/campaigns", []string{"Spring offer", "Winter sale", "New year", "pending 30", "sent 30", "20 waiting until", "3.0/min", "Salon Lumière", "Autumn offer", "4 waiting until"}},
 		{"/admin/ops/sms", []string{fmt.Sprintf(`data-text="%d"`, s.Unknown), fmt.Sprintf(`data-text="%d"`, s.Refused), "timeout awaiting response headers", "30001", "21610",
 			"3********78", `/admin/queues/queues/sms/tasks/sms:send:`}},
 		{"/admin/ops/sms?state=unknown", []string{fmt.Sprintf(`data-text="%d"`, s.Unknown)}},

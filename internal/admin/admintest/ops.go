@@ -82,6 +82,13 @@ func SeedOps(t testing.TB, pool *pgxpool.Pool, rdb redis.UniversalClient, now ti
 	for range 10 {
 		text("campaign", "marketing", "pending", o.Sending, "")
 	}
+	// Fanned out ("sent") but its texts still wait for quiet hours: live
+	// until they leave.
+	autumn := q(`INSERT INTO campaigns (salon_id, name, body, send_at, status, started_at, recipients_total)
+		VALUES ($1, 'Autumn offer', 'Autumn', $2, 'sent', $2, 4) RETURNING id`, o.SalonID, now.Add(-time.Hour))
+	for range 4 {
+		text("campaign", "marketing", "pending", autumn, ", wait_reason, send_after", "quiet_hours", now.Add(7*time.Hour))
+	}
 	for range 3 {
 		text("campaign", "marketing", "delivered", o.Sent, ", twilio_sid, sent_at", fmt.Sprintf("SM%032d", 100+n), now.Add(-71*time.Hour))
 	}

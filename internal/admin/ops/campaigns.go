@@ -91,9 +91,6 @@ func (h *Handler) listCampaigns(ctx context.Context) ([]campaign, error) {
 		c := &list[i]
 		ids[i] = c.ID
 		byID[c.ID] = c
-		if active(c.Status) {
-			live = append(live, c.ID)
-		}
 		c.CanPause = c.Status == "scheduled" || c.Status == "sending"
 		c.CanResume = c.Status == "paused"
 		c.CanCancel = active(c.Status)
@@ -126,6 +123,11 @@ func (h *Handler) listCampaigns(ctx context.Context) ([]campaign, error) {
 			}
 		}
 		c.Unfinished = counts[c.ID]["pending"] + counts[c.ID]["sending"]
+		// A campaign whose fan-out is done ("sent") still has texts to
+		// send while some wait for quiet hours: it is live until they leave.
+		if active(c.Status) || c.Unfinished > 0 {
+			live = append(live, c.ID)
+		}
 	}
 	if len(live) == 0 {
 		return list, nil
@@ -154,7 +156,7 @@ func (h *Handler) listCampaigns(ctx context.Context) ([]campaign, error) {
 	for _, id := range live {
 		c := byID[id]
 		c.RatePerMin = float64(c.RecentSent) / rateWindow.Minutes()
-		if c.RatePerMin > 0 && c.Unfinished > 0 && c.Status == "sending" {
+		if c.RatePerMin > 0 && c.Unfinished > 0 && (c.Status == "sending" || c.Status == "sent") {
 			c.Finish = h.now().Add(time.Duration(float64(c.Unfinished) / c.RatePerMin * float64(time.Minute)))
 		}
 	}
