@@ -104,12 +104,16 @@ func TestIngestEntryTraceReachesTwilio(t *testing.T) {
 	}
 	one := func(name string) tracingtest.Span {
 		t.Helper()
-		got := tracingtest.Find(spans, name)
-		if len(got) != 1 {
-			t.Fatalf("%d spans named %q, want 1; spans: %+v", len(got), name, spans)
+		// Only the API's trace: the reconciler's first pass on a fresh
+		// Redis may enqueue tasks of its own, each in a trace of its own.
+		var got []tracingtest.Span
+		for _, s := range tracingtest.Find(spans, name) {
+			if s.TraceID == apiTraceID {
+				got = append(got, s)
+			}
 		}
-		if got[0].TraceID != apiTraceID {
-			t.Errorf("span %q is in trace %s, want the API's %s", name, got[0].TraceID, apiTraceID)
+		if len(got) != 1 {
+			t.Fatalf("%d spans named %q in the API's trace %s, want 1; spans: %+v", len(got), name, apiTraceID, spans)
 		}
 		if got[0].Service != "jobs-test" {
 			t.Errorf("span %q has service.name %q, want OTEL_SERVICE_NAME's jobs-test", name, got[0].Service)
