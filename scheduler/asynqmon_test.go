@@ -60,7 +60,7 @@ entries:
 			t.Fatalf("kind %s is not in the catalogue", kind)
 		}
 		var out []string
-		for _, o := range queues.MustLookup(k.Queue).Options() {
+		for _, o := range queues.MustLookup(k.Queue).OptionsFor(kind) {
 			out = append(out, o.String())
 		}
 		return out
