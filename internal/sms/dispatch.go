@@ -15,6 +15,7 @@ import (
 	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/tasks"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -135,7 +136,8 @@ func (d *Dispatcher) enqueueSends(ctx context.Context, ids []int64) error {
 				if int(i) >= len(ids) {
 					return
 				}
-				task, err := NewSendTask(ids[i])
+				// Each text stays in the dispatch's trace (the scheduler tick's).
+				task, err := NewSendTask(ids[i], tasks.WithTraceContext(ctx))
 				if err == nil {
 					_, err = d.Enqueue.EnqueueContext(ctx, task)
 				}

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/tasks"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -122,6 +124,37 @@ func TestReviewDispatch(t *testing.T) {
 	}
 	if n := len(f.pendingTaskIDs(t)); n != 2 {
 		t.Errorf("%d sms:send tasks, want 2", n)
+	}
+}
+
+// TestDispatchedTextsStayInTheDispatchTrace: the texts a dispatch queues
+// carry its trace context, so a text is followed from the scheduler's tick
+// to Twilio.
+func TestDispatchedTextsStayInTheDispatchTrace(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, seeded)
+	seed(t, f)
+	traceID := trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
+	spanID := trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
+	}))
+	if err := f.dispatcher().DispatchReviews(ctx, nil, &tasksms.DispatchReviewsPayload{}); err != nil {
+		t.Fatal(err)
+	}
+	ids := f.pendingTaskIDs(t)
+	if len(ids) == 0 {
+		t.Fatal("the dispatch queued no text")
+	}
+	want := "00-" + traceID.String() + "-" + spanID.String() + "-01"
+	for _, id := range ids {
+		info, err := f.insp.GetTaskInfo(smsQueue, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Headers[tasks.HeaderTraceParent]; got != want {
+			t.Errorf("task %s traceparent = %q, want %q", id, got, want)
+		}
 	}
 }
 
