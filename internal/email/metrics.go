@@ -1,9 +1,9 @@
 package email
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonworks/jobs/internal/metrics"
 )
 
 // Metrics are the email outcomes, registered on the process's registry.
@@ -25,14 +25,14 @@ type Metrics struct {
 // NewMetrics registers the email metrics on reg. Registering twice on one
 // registry returns the instruments already there.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
-	sends, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	sends, err := metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jobs_email_sends_total",
 		Help: "email:send attempts by provider, outcome and provider error code.",
 	}, []string{"provider", "outcome", "code"}))
 	if err != nil {
 		return nil, err
 	}
-	paused, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	paused, err := metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jobs_email_sending_paused_total",
 		Help: "Answers from the email provider that sending is paused or the account suspended; each pauses the emails queue.",
 	}, []string{"code"}))
@@ -40,17 +40,4 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return nil, err
 	}
 	return &Metrics{Sends: sends, SendingPaused: paused}, nil
-}
-
-func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
-				return existing, nil
-			}
-		}
-		return nil, err
-	}
-	return c, nil
 }

@@ -2,11 +2,12 @@ package sms
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonworks/jobs/internal/metrics"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 )
@@ -65,34 +66,15 @@ func NewSendMetrics(reg prometheus.Registerer) (*SendMetrics, error) {
 		Help:    "Time an SMS text waited for its sender's turn under the rate limit, by class (transactional, review, marketing).",
 		Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800},
 	}, []string{"class"})
-	if err := reg.Register(turn); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, err
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.HistogramVec)
-		if !ok {
-			return nil, err
-		}
-		turn = existing
+	turn, err = metrics.Register(reg, turn)
+	if err != nil {
+		return nil, err
 	}
 	return &SendMetrics{Skipped: skipped, Waits: waits, TurnWait: turn}, nil
 }
 
 func registerCounterVec(reg prometheus.Registerer, opts prometheus.CounterOpts, label string) (*prometheus.CounterVec, error) {
-	c := prometheus.NewCounterVec(opts, []string{label})
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, err
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return nil, err
-		}
-		return existing, nil
-	}
-	return c, nil
+	return metrics.Register(reg, prometheus.NewCounterVec(opts, []string{label}))
 }
 
 func (m *SendMetrics) skipped(reason string) {

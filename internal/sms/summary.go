@@ -1,11 +1,12 @@
 package sms
 
 import (
-	"errors"
 	"log/slog"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonworks/jobs/internal/metrics"
 )
 
 // passSummary counts what one reconciliation pass did; its parts run side
@@ -91,16 +92,9 @@ func NewReconcileMetrics(reg prometheus.Registerer) (*ReconcileMetrics, error) {
 		Name: "jobs_sms_reconciled_total",
 		Help: "SMS outbox rows the reconciler acted on, by outcome; outcome_unknown are texts written off without evidence.",
 	}, []string{"outcome"})
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, err
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return nil, err
-		}
-		c = existing
+	c, err := metrics.Register(reg, c)
+	if err != nil {
+		return nil, err
 	}
 	return &ReconcileMetrics{Outcomes: c}, nil
 }

@@ -1,9 +1,9 @@
 package sesevents
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonworks/jobs/internal/metrics"
 )
 
 // Metrics count what the webhook received, on the process's registry.
@@ -21,14 +21,14 @@ type Metrics struct {
 // NewMetrics registers the webhook's metrics on reg. Registering twice on
 // one registry returns the instruments already there.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
-	events, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	events, err := metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jobs_email_events_total",
 		Help: "SES events received through SNS, by event type and what they did to the outbox.",
 	}, []string{"type", "outcome"}))
 	if err != nil {
 		return nil, err
 	}
-	refused, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	refused, err := metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "jobs_ses_webhook_refused_total",
 		Help: "Requests to POST /webhooks/ses refused, by reason.",
 	}, []string{"reason"}))
@@ -36,17 +36,4 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return nil, err
 	}
 	return &Metrics{Events: events, Refused: refused}, nil
-}
-
-func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.CounterVec, error) {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
-				return existing, nil
-			}
-		}
-		return nil, err
-	}
-	return c, nil
 }
