@@ -219,30 +219,40 @@ func (q Queue) Backoff(n int) time.Duration {
 	return time.Second + rand.N(bound-time.Second)
 }
 
-// SlotsPerFetchLoop is how many of a queue's slots each fetch loop serves
-// at least under the rule of Loops. A fetch loop takes one task per Redis
-// round trip, so it starts at most a few thousand tasks a second whatever
-// the concurrency it serves: on a wide queue of short tasks the slots wait
-// for it. In BenchmarkThroughput (no-op tasks, concurrency 50) the rate
-// kept rising up to about one loop per 6 slots and flattened after.
-const SlotsPerFetchLoop = 6
+// SingleLoopConcurrency is the widest queue the rule of Loops gives one
+// fetch loop. A fetch loop takes one task per Redis round trip, so it starts
+// a few thousand tasks a second at most, whatever the concurrency it
+// serves; ten slots of tasks that take milliseconds or more (every queue of
+// the catalogue) never need that many, and every extra loop is an asynq
+// server of its own that costs Redis calls on an idle worker (about 1.4 a
+// second, docs/benchmarks.md).
+const SingleLoopConcurrency = 10
+
+// SlotsPerFetchLoop is how many of a wider queue's slots each fetch loop
+// serves under the rule of Loops. On a wide queue of short tasks the slots
+// wait for the loops: in BenchmarkThroughput (no-op tasks, concurrency 50)
+// one loop per 2 slots (25 loops) did best, ahead of one per 3 (17 loops),
+// one per slot (50 loops) and one per 6 (8 loops).
+const SlotsPerFetchLoop = 2
 
 // MaxFetchLoops caps the rule of Loops: every loop is an asynq server of
 // its own, with its own heartbeat, and past this the loops only compete
-// for Redis.
-const MaxFetchLoops = 16
+// for Redis and CPU.
+const MaxFetchLoops = 32
 
 // Loops returns how many fetch loops the worker runs for the queue, each
 // with its own share of Concurrency: FetchLoops when it is set (at most
-// Concurrency, so every loop has a slot), otherwise one loop per full
-// SlotsPerFetchLoop slots, at least one and at most MaxFetchLoops. Tasks
-// that take milliseconds, as every queue of the catalogue has, need one
-// loop for far more slots than that; the catalogue's queues (at most 10
-// slots) have one loop each, as before.
+// Concurrency, so every loop has a slot), otherwise one loop for a queue of
+// up to SingleLoopConcurrency slots, as every queue of the catalogue is,
+// and one loop per SlotsPerFetchLoop slots for a wider one, at most
+// MaxFetchLoops (50 slots: 25 loops of 2).
 func (q Queue) Loops() int {
 	n := q.FetchLoops
 	if n <= 0 {
-		n = min(q.Concurrency/SlotsPerFetchLoop, MaxFetchLoops)
+		n = 1
+		if q.Concurrency > SingleLoopConcurrency {
+			n = min(q.Concurrency/SlotsPerFetchLoop, MaxFetchLoops)
+		}
 	}
 	return max(1, min(n, q.Concurrency))
 }

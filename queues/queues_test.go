@@ -110,13 +110,16 @@ func TestLoops(t *testing.T) {
 		want                  []int
 	}{
 		{concurrency: 1, want: []int{1}},
-		{concurrency: 10, want: []int{10}},
-		{concurrency: 2*SlotsPerFetchLoop - 1, want: []int{2*SlotsPerFetchLoop - 1}},
-		{concurrency: 2 * SlotsPerFetchLoop, want: []int{SlotsPerFetchLoop, SlotsPerFetchLoop}},
-		{concurrency: 50, want: []int{7, 7, 6, 6, 6, 6, 6, 6}},
+		{concurrency: SingleLoopConcurrency, want: []int{SingleLoopConcurrency}},
+		{concurrency: 11, want: []int{3, 2, 2, 2, 2}}, // one loop per 2 slots past 10
+		{concurrency: 12, want: slices.Repeat([]int{2}, 6)},
+		{concurrency: 50, want: slices.Repeat([]int{2}, 25)},
 		{concurrency: 50, override: 3, want: []int{17, 17, 16}},
+		{concurrency: 50, override: 50, want: slices.Repeat([]int{1}, 50)},
+		{concurrency: 10, override: 2, want: []int{5, 5}},
 		{concurrency: 3, override: 8, want: []int{1, 1, 1}},
-		{concurrency: 16 * MaxFetchLoops, want: slices.Repeat([]int{16}, MaxFetchLoops)},
+		{concurrency: 2 * MaxFetchLoops, want: slices.Repeat([]int{2}, MaxFetchLoops)},
+		{concurrency: 100, want: append(slices.Repeat([]int{4}, 4), slices.Repeat([]int{3}, 28)...)}, // capped at 32 loops
 	}
 	for _, tt := range tests {
 		q := Queue{Concurrency: tt.concurrency, FetchLoops: tt.override}
@@ -130,7 +133,7 @@ func TestLoops(t *testing.T) {
 	}
 	for _, q := range All() {
 		if q.Loops() != 1 {
-			t.Errorf("%s (concurrency %d) runs %d fetch loops; its tasks take milliseconds, one loop feeds it", q.Name, q.Concurrency, q.Loops())
+			t.Errorf("%s (concurrency %d) runs %d fetch loops; one loop feeds its tasks, and every extra loop adds Redis calls to an idle worker", q.Name, q.Concurrency, q.Loops())
 		}
 	}
 }

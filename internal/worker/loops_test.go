@@ -25,7 +25,7 @@ func TestConcurrencyIsExactAcrossLoops(t *testing.T) {
 	r := testenv.NewRedis(t)
 	for _, tt := range []struct {
 		concurrency, loops int
-	}{{5, 3}, {12, 0}} { // 0: the rule, two loops of 6
+	}{{5, 3}, {12, 0}} { // 0: the rule, six loops of 2
 		q := testQueue("loopsq", tt.concurrency, 1)
 		q.FetchLoops = tt.loops
 		if q.Loops() < 2 {

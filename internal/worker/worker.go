@@ -233,9 +233,18 @@ func (w *Worker) Start() error {
 // timeout, and asynq requeues whatever is still running when it expires.
 func (w *Worker) Shutdown() {
 	w.logger.Info("worker stopping", "timeout", w.cfg.ShutdownTimeout.String())
+	// asynq's Stop returns once the server's fetch loop has finished what
+	// it is doing, an idle poll's sleep included (up to 3 s for an extra
+	// loop): the servers stop side by side, not one after the other.
+	var stopped sync.WaitGroup
 	for _, srv := range w.servers {
-		srv.Stop()
+		stopped.Add(1)
+		go func() {
+			defer stopped.Done()
+			srv.Stop()
+		}()
 	}
+	stopped.Wait()
 	grace := min(2*time.Second, w.cfg.ShutdownTimeout/10)
 	timer := time.AfterFunc(w.cfg.ShutdownTimeout-grace, func() {
 		w.stopping.Store(true)
