@@ -22,6 +22,12 @@ const (
 	Sync    = "sync"
 	Reports = "reports"
 	SMS     = "sms"
+	// SMSBulk is internal: the sms:send tasks of review and marketing
+	// texts, which the daemon itself enqueues when their sender's turn
+	// comes (producers keep using SMS). Its own worker slots mean a
+	// campaign's texts never hold the slots of the confirmations and the
+	// dispatchers. Every worker that serves SMS serves it too.
+	SMSBulk = "sms_bulk"
 )
 
 // Queue is one queue's policy.
@@ -56,10 +62,13 @@ type Queue struct {
 	// KindRetention is the Retention of the kinds named here, instead of
 	// the queue's.
 	KindRetention map[string]time.Duration
+	// Of names the producers' queue an internal queue belongs to: it is
+	// served wherever that one is, and no producer enqueues to it.
+	Of string
 }
 
-// catalogue holds the five queues (docs/design.md, "Queues and retries"),
-// in a stable order.
+// catalogue holds the five producers' queues (docs/design.md, "Queues and
+// retries") and the internal sms_bulk, in a stable order.
 //
 // Retention, kind by kind. No send, charge or call depends on a completed
 // task still being in Redis: the SMS and email outboxes (one row per
@@ -106,6 +115,10 @@ var catalogue = []Queue{
 			"sms:dispatch_reviews":       24 * time.Hour,
 			"sms:dispatch_campaigns":     24 * time.Hour,
 		}},
+	// Only sms:send, enqueued by the daemon at a sender's turn; its tasks
+	// are short (one request to Twilio) and paced by the senders' rates,
+	// so ten slots serve hundreds of texts a second.
+	{Name: SMSBulk, Of: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour},
 }
 
 // All returns a copy of every queue, in catalogue order.
@@ -116,6 +129,18 @@ func Names() []string {
 	names := make([]string, len(catalogue))
 	for i, q := range catalogue {
 		names[i] = q.Name
+	}
+	return names
+}
+
+// ProducerNames returns the names of the queues producers enqueue to (every
+// queue but the internal ones), in catalogue order.
+func ProducerNames() []string {
+	var names []string
+	for _, q := range catalogue {
+		if q.Of == "" {
+			names = append(names, q.Name)
+		}
 	}
 	return names
 }
@@ -141,8 +166,9 @@ func MustLookup(name string) Queue {
 }
 
 // Select parses a comma-separated list such as "sms,emails" (WORKER_QUEUES)
-// into queues. An empty list selects every queue. Unknown or repeated names
-// are an error naming them.
+// into queues. An empty list selects every queue. A producers' queue brings
+// its internal queues along (sms brings sms_bulk). Unknown, internal or
+// repeated names are an error naming them.
 func Select(list string) ([]Queue, error) {
 	if strings.TrimSpace(list) == "" {
 		return All(), nil
@@ -156,15 +182,22 @@ func Select(list string) ([]Queue, error) {
 		switch {
 		case !ok:
 			bad = append(bad, fmt.Sprintf("unknown queue %q", name))
+		case q.Of != "":
+			bad = append(bad, fmt.Sprintf("queue %q is internal: it is served with %q", name, q.Of))
 		case seen[name]:
 			bad = append(bad, fmt.Sprintf("queue %q listed twice", name))
 		default:
 			seen[name] = true
 			out = append(out, q)
+			for _, in := range catalogue {
+				if in.Of == name {
+					out = append(out, in)
+				}
+			}
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("%s (known queues: %s)", strings.Join(bad, ", "), strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("%s (known queues: %s)", strings.Join(bad, ", "), strings.Join(ProducerNames(), ", "))
 	}
 	return out, nil
 }

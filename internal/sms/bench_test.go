@@ -20,10 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
@@ -150,22 +152,30 @@ func benchRows(b *testing.B, f *fixture, salon int64, round, n int) []int64 {
 		b.Fatalf("CreateBatch: %d ids, %v", len(ids), err)
 	}
 	d := Dispatcher{Enqueue: f.client, EnqueueWorkers: 16}
-	if err := d.enqueueSends(context.Background(), ids); err != nil {
+	if err := d.enqueueSends(context.Background(), ids, queues.SMS); err != nil {
 		b.Fatal(err)
 	}
 	return ids
 }
 
-// startWorker runs the sms queue (concurrency 10) on its own Redis
-// connection, as one worker process would.
+// startWorker runs the sms queue and its internal sms_bulk (concurrency
+// 10 each) on its own Redis connection, with a Feeder when s has a
+// Limiter, as one worker process would.
 func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
-	q, _ := queues.Lookup(queues.SMS)
+	qs, err := queues.Select(queues.SMS)
+	if err != nil {
+		b.Fatal(err)
+	}
 	handlers := worker.NewHandlers()
 	worker.Handle(handlers, tasksms.KindSend, s.Send)
+	var feeder service.Service = noService{}
+	if l, ok := s.Limiter.(*Limiter); ok {
+		feeder = (&Feeder{Limiter: l, Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger}).Service()
+	}
 	w, err := worker.New(worker.Config{
-		Redis: rdb, Queues: []queues.Queue{q},
+		Redis: rdb, Queues: qs,
 		Handlers:        handlers,
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, nil)),
@@ -177,8 +187,17 @@ func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}
-	return func() { w.Shutdown(); rdb.Close() }
+	if err := feeder.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return func() { feeder.Shutdown(); w.Shutdown(); rdb.Close() }
 }
+
+// noService is a Service that does nothing.
+type noService struct{}
+
+func (noService) Start() error { return nil }
+func (noService) Shutdown()    {}
 
 // waitSent waits until the fake holds want messages in all.
 func waitSent(b testing.TB, f *fixture, want int, within time.Duration) {

@@ -119,3 +119,23 @@ const (
 	// the salon for that local day.
 	SkipDuplicateReview = "duplicate_review"
 )
+
+// Sendable reports which of ids may still be sent: pending rows whose
+// campaign, if any, is neither cancelled nor paused.
+func (s *Store) Sendable(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id FROM sms_messages m
+		WHERE id = ANY($1) AND status = 'pending' AND NOT `+stoppedCampaign, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read which messages may be sent: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("read which messages may be sent: %w", err)
+	}
+	out := make(map[int64]bool, len(got))
+	for _, id := range got {
+		out[id] = true
+	}
+	return out, nil
+}
