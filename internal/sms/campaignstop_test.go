@@ -320,11 +320,13 @@ func BenchmarkCampaignCancelToLastHandOver(b *testing.B) {
 		f := newFixture(b, t0)
 		ctx := context.Background()
 		_, campaign := f.campaignWith(b, 2000)
-		if err := f.dispatcher().DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-			b.Fatal(err)
-		}
 		l, err := NewLimiter(f.rdb.Client, "MGcancel", 20)
 		if err != nil {
+			b.Fatal(err)
+		}
+		d := f.dispatcher()
+		d.Lines = l // in line, as in production
+		if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 			b.Fatal(err)
 		}
 		s := f.sender()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
@@ -317,7 +319,11 @@ func TestFeederHandsTurnsOnlyToTextsStillToSend(t *testing.T) {
 	if got := f.statuses(t, going); got["pending:rate_limited"] != 3 {
 		t.Fatalf("rows in line = %v, want 3 pending rate_limited", got)
 	}
-	feeder := &Feeder{Limiter: l, Store: f.store, Enqueue: f.client, Logger: f.logger}
+	sm, err := NewSendMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeder := &Feeder{Limiter: l, Store: f.store, Enqueue: f.client, Logger: f.logger, Metrics: sm}
 	if err := feeder.Feed(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -343,6 +349,12 @@ func TestFeederHandsTurnsOnlyToTextsStillToSend(t *testing.T) {
 	}
 	if n, err := l.InLine(ctx, serviceSID); err != nil || n != 0 {
 		t.Errorf("InLine after the pass = %d, %v; want 0", n, err)
+	}
+	if got := testutil.ToFloat64(sm.Handed); got != 3 {
+		t.Errorf("turns handed = %v, want 3", got)
+	}
+	if n := testutil.CollectAndCount(sm.TurnWait); n != 1 {
+		t.Errorf("turn-wait series = %d, want one (marketing)", n)
 	}
 }
 

@@ -121,9 +121,12 @@ func (f *Feeder) feed(ctx context.Context, sender string, p time.Duration) error
 		}
 		now := time.Now()
 		for _, t := range taken {
-			if !sendable[t.Row] {
+			w, ok := sendable[t.Row]
+			if !ok {
 				continue // sent, skipped, or its campaign stopped meanwhile
 			}
+			// In line since it joined: the row's last change.
+			f.Metrics.turnWaited(textClass(outbox.Message{Kind: w.Kind, Category: w.Category}), now.Sub(w.Since))
 			handed++
 			if err := f.hand(ctx, t.Row, now); err != nil {
 				f.rejoin(ctx, sender, p, []lined{t})

@@ -40,7 +40,8 @@ type SendMetrics struct {
 	// Waits counts texts put back to wait, by wait_reason.
 	Waits *prometheus.CounterVec
 	// TurnWait is how long a text waited for its sender's turn under the
-	// rate limit, by class (in place, or until its rescheduled turn).
+	// rate limit, by class (in place, until its rescheduled turn, or in
+	// line until the Feeder handed it one).
 	TurnWait *prometheus.HistogramVec
 	// Handed counts the turns the Feeder handed to texts in line.
 	Handed prometheus.Counter
