@@ -65,6 +65,14 @@ type Queue struct {
 	// Of names the producers' queue an internal queue belongs to: it is
 	// served wherever that one is, and no producer enqueues to it.
 	Of string
+	// PollInterval is how long the queue's first fetch loop waits, when
+	// the queue is empty, before looking again (asynq sleeps half to one
+	// and a half times it); 0 is the worker's (worker.DefaultPollInterval).
+	PollInterval time.Duration
+	// Housekeeping is how often the queue's first loop moves its due
+	// scheduled and retry tasks to pending and cleans expired completed
+	// ones; 0 is every second (forwarding) and asynq's default (cleaning).
+	Housekeeping time.Duration
 }
 
 // catalogue holds the five producers' queues (docs/design.md, "Queues and
@@ -104,11 +112,19 @@ type Queue struct {
 //     Idempotency-Key (the task ID), not by the retained task; the hour
 //     covers the ingest redelivery above.
 var catalogue = []Queue{
-	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour},
-	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour},
+	// Emails retry after 10 s or more: their scheduled and retry tasks are
+	// moved every two seconds.
+	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
+		Housekeeping: 2 * time.Second},
+	// Uploads, sync and reports retry after 30 s or more and their tasks
+	// run for minutes: their scheduled and retry tasks are moved every
+	// five seconds rather than every second (fewer Redis calls when idle).
+	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour,
+		Housekeeping: 5 * time.Second},
 	{Name: Sync, Concurrency: 3, MaxRetry: 5, Timeout: 10 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour,
-		KindRetention: map[string]time.Duration{"sync:api_call": time.Hour}},
-	{Name: Reports, Concurrency: 2, MaxRetry: 1, Timeout: 15 * time.Minute, BackoffBase: time.Minute, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour},
+		KindRetention: map[string]time.Duration{"sync:api_call": time.Hour}, Housekeeping: 5 * time.Second},
+	{Name: Reports, Concurrency: 2, MaxRetry: 1, Timeout: 15 * time.Minute, BackoffBase: time.Minute, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour,
+		Housekeeping: 5 * time.Second},
 	{Name: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
 		KindRetention: map[string]time.Duration{
 			"sms:dispatch_confirmations": 24 * time.Hour,
@@ -117,8 +133,12 @@ var catalogue = []Queue{
 		}},
 	// Only sms:send, enqueued by the daemon at a sender's turn; its tasks
 	// are short (one request to Twilio) and paced by the senders' rates,
-	// so ten slots serve hundreds of texts a second.
-	{Name: SMSBulk, Of: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour},
+	// so ten slots serve hundreds of texts a second. Nothing in it is in a
+	// hurry (a review or marketing text half a second later is as good),
+	// so an idle worker looks at it twice a second and moves its scheduled
+	// tasks (quiet-hours wake-ups) every ten seconds.
+	{Name: SMSBulk, Of: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
+		PollInterval: 500 * time.Millisecond, Housekeeping: 10 * time.Second},
 }
 
 // All returns a copy of every queue, in catalogue order.

@@ -23,8 +23,8 @@ import (
 const FeedInterval = 50 * time.Millisecond
 
 // feedIdle is how long a Feeder that found no line waits before it looks
-// again: one Redis call a second for an idle worker.
-const feedIdle = time.Second
+// again: one Redis call every two seconds for an idle worker.
+const feedIdle = 2 * time.Second
 
 // turnFresh is how long a turn handed to a task stays its own: a task that
 // starts later (a crowded queue, a worker restart) asks again.
@@ -61,7 +61,7 @@ func (f *Feeder) Service() service.Service {
 
 // Feed does one pass: every sender with texts in line gets the turns its
 // rate made free since the last pass, handed to its texts in fair turns.
-// A pass that finds no line makes the next ones wait a second.
+// A pass that finds no line makes the next ones wait two seconds.
 func (f *Feeder) Feed(ctx context.Context) error {
 	f.mu.Lock()
 	idle := time.Now().Before(f.idleUntil)
