@@ -161,8 +161,9 @@ func benchRows(b *testing.B, f *fixture, salon int64, round, n int) []int64 {
 
 // startWorker runs the sms queue and its internal sms_bulk (concurrency
 // 10 each) on its own Redis connection, with a Feeder when s has a
-// Limiter, as one worker process would.
-func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
+// Limiter, as one worker process would; with the confirmations'
+// dispatcher when d is given.
+func startWorker(b testing.TB, f *fixture, s *Sender, d ...*Dispatcher) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
 	qs, err := queues.Select(queues.SMS)
@@ -171,6 +172,9 @@ func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	}
 	handlers := worker.NewHandlers()
 	worker.Handle(handlers, tasksms.KindSend, s.Send)
+	for _, d := range d {
+		worker.Handle(handlers, tasksms.KindDispatchConfirmations, d.DispatchConfirmations)
+	}
 	var feeder service.Service = noService{}
 	if l, ok := s.Limiter.(*Limiter); ok {
 		feeder = (&Feeder{Limiter: l, Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger}).Service()

@@ -134,6 +134,27 @@ func (f *fixture) liveSender(t testing.TB, rate float64) *Sender {
 	return s
 }
 
+// setSender gives salon its own sender at rate texts a second.
+func (f *fixture) setSender(t testing.TB, salon int64, sender string, rate float64) {
+	t.Helper()
+	if _, err := f.pool.Exec(context.Background(), `UPDATE salons SET sms_sender = $2, sms_rate_per_second = $3 WHERE id = $1`, salon, sender, rate); err != nil {
+		t.Fatalf("set the sender of salon %d: %v", salon, err)
+	}
+}
+
+// dispatchInLine runs sms:dispatch_campaigns on the wall clock with the
+// campaigns' texts put in line for l's senders, as a worker does, and
+// returns the dispatcher for another run.
+func (f *fixture) dispatchInLine(t testing.TB, l *Limiter) *Dispatcher {
+	t.Helper()
+	d := f.dispatcher()
+	d.Clock, d.Lines = nil, l
+	if err := d.DispatchCampaigns(context.Background(), nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // TestFairTurnsAcrossSalonsOnOneSender: two salons share one sender at
 // 20/s. The first salon's 2,000-recipient campaign has the sender to
 // itself until the second's starts; from then on both progress at the same
@@ -147,24 +168,16 @@ func TestFairTurnsAcrossSalonsOnOneSender(t *testing.T) {
 	ctx := context.Background()
 	first, _ := f.campaignWith(t, 2000)
 	const shared = "+15550007100"
-	if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = 20 WHERE id = $1`, first, shared); err != nil {
-		t.Fatal(err)
-	}
+	f.setSender(t, first, shared, 20)
 	s := f.liveSender(t, 1)
-	d := f.dispatcher()
-	d.Clock, d.Lines = nil, s.Limiter.(*Limiter)
 	// The first campaign has the sender to itself for a while; the
 	// second starts once the first is well under way.
-	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-		t.Fatal(err)
-	}
+	d := f.dispatchInLine(t, s.Limiter.(*Limiter))
 	stop := startWorker(t, f, s)
 	defer stop()
 	waitSent(t, f, 30, time.Minute)
 	second, _ := f.campaignWith(t, 2000)
-	if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = 20 WHERE id = $1`, second, shared); err != nil {
-		t.Fatal(err)
-	}
+	f.setSender(t, second, shared, 20)
 	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,16 +241,10 @@ func TestSenderRatesWithTwoWorkers(t *testing.T) {
 		if sender == serviceSID {
 			continue // the platform's, at the platform's rate
 		}
-		if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = $3 WHERE id = $1`, salon, sender, rate); err != nil {
-			t.Fatal(err)
-		}
+		f.setSender(t, salon, sender, rate)
 	}
 	s := f.liveSender(t, 5)
-	d := f.dispatcher()
-	d.Clock, d.Lines = nil, s.Limiter.(*Limiter)
-	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-		t.Fatal(err)
-	}
+	f.dispatchInLine(t, s.Limiter.(*Limiter))
 	stop1 := startWorker(t, f, s)
 	defer stop1()
 	stop2 := startWorker(t, f, s)
@@ -394,11 +401,7 @@ func TestLinesComeBackAfterRedisLostItsData(t *testing.T) {
 	_, campaign := f.campaignWith(t, 40)
 	s := f.liveSender(t, 200)
 	l := s.Limiter.(*Limiter)
-	d := f.dispatcher()
-	d.Clock, d.Lines = nil, l
-	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-		t.Fatal(err)
-	}
+	f.dispatchInLine(t, l)
 	if err := f.rdb.Client.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/queues"
-	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
 // TestConfirmationTakesTheNextTurn: a 2,000-recipient campaign saturates
@@ -25,15 +24,9 @@ func TestConfirmationTakesTheNextTurn(t *testing.T) {
 	f := newFixture(t, t0)
 	ctx := context.Background()
 	salon, _ := f.campaignWith(t, 2000)
-	if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = 20 WHERE id = $1`, salon, ownNumber); err != nil {
-		t.Fatal(err)
-	}
+	f.setSender(t, salon, ownNumber, 20)
 	s := f.liveSender(t, 1)
-	d := f.dispatcher()
-	d.Clock, d.Lines = nil, s.Limiter.(*Limiter)
-	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-		t.Fatal(err)
-	}
+	f.dispatchInLine(t, s.Limiter.(*Limiter))
 	// The fan-out put the campaign in line: no task in sms for it.
 	if q, err := f.insp.GetQueueInfo(queues.SMS); err == nil && q.Size > 0 {
 		t.Errorf("the fan-out left %d tasks in sms, want none", q.Size)

@@ -3,50 +3,13 @@ package sms
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/salonworks/jobs/internal/metrics"
-	"github.com/salonworks/jobs/internal/worker"
-	"github.com/salonworks/jobs/queues"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
-
-// startPlatformWorker runs a worker as the platform does for SMS: sms and
-// sms_bulk with the send and confirmation-dispatch handlers, and a Feeder.
-func startPlatformWorker(b testing.TB, f *fixture, s *Sender, d *Dispatcher) (stop func()) {
-	b.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
-	qs, err := queues.Select(queues.SMS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := worker.NewHandlers()
-	worker.Handle(h, tasksms.KindSend, s.Send)
-	worker.Handle(h, tasksms.KindDispatchConfirmations, d.DispatchConfirmations)
-	w, err := worker.New(worker.Config{
-		Redis: rdb, Queues: qs, Handlers: h, ShutdownTimeout: 10 * time.Second,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: metrics.New(),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	feeder := (&Feeder{Limiter: s.Limiter.(*Limiter), Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger}).Service()
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
-	}
-	if err := feeder.Start(); err != nil {
-		b.Fatal(err)
-	}
-	return func() { feeder.Shutdown(); w.Shutdown(); rdb.Close() }
-}
 
 // BenchmarkConfirmationLatency: a 5,000-recipient campaign saturates its
 // salon's own sender at 20/s; 100 confirmations are then dispatched one
@@ -74,18 +37,11 @@ func confirmationLatency(b *testing.B, same bool) {
 	ctx := context.Background()
 	busy, _ := f.campaignWith(b, 5000)
 	other := f.salon(b, "Quiet Salon", "America/New_York")
-	for salon, sender := range map[int64]string{busy: ownNumber, other: ownService} {
-		if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = 20 WHERE id = $1`, salon, sender); err != nil {
-			b.Fatal(err)
-		}
-	}
+	f.setSender(b, busy, ownNumber, 20)
+	f.setSender(b, other, ownService, 20)
 	s := f.liveSender(b, 1)
-	d := f.dispatcher()
-	d.Clock, d.Lines = nil, s.Limiter.(*Limiter)
-	if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-		b.Fatal(err)
-	}
-	stop := startPlatformWorker(b, f, s, d)
+	d := f.dispatchInLine(b, s.Limiter.(*Limiter))
+	stop := startWorker(b, f, s, d)
 	defer stop()
 	waitSent(b, f, 40, time.Minute) // saturated
 	salon := other
@@ -142,18 +98,13 @@ func BenchmarkSharedSenderSplit(b *testing.B) {
 		ctx := context.Background()
 		first, _ := f.campaignWith(b, 2000)
 		second, _ := f.campaignWith(b, 2000)
-		if _, err := f.pool.Exec(ctx, `UPDATE salons SET sms_sender = $2, sms_rate_per_second = 20 WHERE id = ANY($1)`, []int64{first, second}, shared); err != nil {
-			b.Fatal(err)
-		}
+		f.setSender(b, first, shared, 20)
+		f.setSender(b, second, shared, 20)
 		if _, err := f.pool.Exec(ctx, `UPDATE campaigns SET send_at = now() + interval '1 hour' WHERE salon_id = $1`, second); err != nil {
 			b.Fatal(err)
 		}
 		s := f.liveSender(b, 1)
-		d := f.dispatcher()
-		d.Clock, d.Lines = nil, s.Limiter.(*Limiter)
-		if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-			b.Fatal(err)
-		}
+		d := f.dispatchInLine(b, s.Limiter.(*Limiter))
 		stop := startWorker(b, f, s)
 		waitSent(b, f, 40, time.Minute)
 		if _, err := f.pool.Exec(ctx, `UPDATE campaigns SET send_at = now() WHERE salon_id = $1`, second); err != nil {
