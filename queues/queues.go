@@ -22,6 +22,12 @@ const (
 	Sync    = "sync"
 	Reports = "reports"
 	SMS     = "sms"
+	// SMSBulk is internal: the sms:send tasks of review and marketing
+	// texts, which the daemon itself enqueues when their sender's turn
+	// comes (producers keep using SMS). Its own worker slots mean a
+	// campaign's texts never hold the slots of the confirmations and the
+	// dispatchers. Every worker that serves SMS serves it too.
+	SMSBulk = "sms_bulk"
 )
 
 // Queue is one queue's policy.
@@ -56,10 +62,21 @@ type Queue struct {
 	// KindRetention is the Retention of the kinds named here, instead of
 	// the queue's.
 	KindRetention map[string]time.Duration
+	// Of names the producers' queue an internal queue belongs to: it is
+	// served wherever that one is, and no producer enqueues to it.
+	Of string
+	// PollInterval is how long the queue's first fetch loop waits, when
+	// the queue is empty, before looking again (asynq sleeps half to one
+	// and a half times it); 0 is the worker's (worker.DefaultPollInterval).
+	PollInterval time.Duration
+	// Housekeeping is how often the queue's first loop moves its due
+	// scheduled and retry tasks to pending and cleans expired completed
+	// ones; 0 is every second (forwarding) and asynq's default (cleaning).
+	Housekeeping time.Duration
 }
 
-// catalogue holds the five queues (docs/design.md, "Queues and retries"),
-// in a stable order.
+// catalogue holds the five producers' queues (docs/design.md, "Queues and
+// retries") and the internal sms_bulk, in a stable order.
 //
 // Retention, kind by kind. No send, charge or call depends on a completed
 // task still being in Redis: the SMS and email outboxes (one row per
@@ -95,17 +112,33 @@ type Queue struct {
 //     Idempotency-Key (the task ID), not by the retained task; the hour
 //     covers the ingest redelivery above.
 var catalogue = []Queue{
-	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour},
-	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour},
+	// Emails retry after 10 s or more: their scheduled and retry tasks are
+	// moved every two seconds.
+	{Name: Emails, Concurrency: 10, MaxRetry: 3, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
+		Housekeeping: 2 * time.Second},
+	// Uploads, sync and reports retry after 30 s or more and their tasks
+	// run for minutes: their scheduled and retry tasks are moved every
+	// five seconds rather than every second (fewer Redis calls when idle).
+	{Name: Uploads, Concurrency: 5, MaxRetry: 2, Timeout: 5 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 15 * time.Minute, Retention: 24 * time.Hour,
+		Housekeeping: 5 * time.Second},
 	{Name: Sync, Concurrency: 3, MaxRetry: 5, Timeout: 10 * time.Minute, BackoffBase: 30 * time.Second, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour,
-		KindRetention: map[string]time.Duration{"sync:api_call": time.Hour}},
-	{Name: Reports, Concurrency: 2, MaxRetry: 1, Timeout: 15 * time.Minute, BackoffBase: time.Minute, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour},
+		KindRetention: map[string]time.Duration{"sync:api_call": time.Hour}, Housekeeping: 5 * time.Second},
+	{Name: Reports, Concurrency: 2, MaxRetry: 1, Timeout: 15 * time.Minute, BackoffBase: time.Minute, BackoffCap: 30 * time.Minute, Retention: 24 * time.Hour,
+		Housekeeping: 5 * time.Second},
 	{Name: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
 		KindRetention: map[string]time.Duration{
 			"sms:dispatch_confirmations": 24 * time.Hour,
 			"sms:dispatch_reviews":       24 * time.Hour,
 			"sms:dispatch_campaigns":     24 * time.Hour,
 		}},
+	// Only sms:send, enqueued by the daemon at a sender's turn; its tasks
+	// are short (one request to Twilio) and paced by the senders' rates,
+	// so ten slots serve hundreds of texts a second. Nothing in it is in a
+	// hurry (a review or marketing text half a second later is as good),
+	// so an idle worker looks at it twice a second and moves its scheduled
+	// tasks (quiet-hours wake-ups) every ten seconds.
+	{Name: SMSBulk, Of: SMS, Concurrency: 10, MaxRetry: 5, Timeout: 30 * time.Second, BackoffBase: 10 * time.Second, BackoffCap: 10 * time.Minute, Retention: time.Hour,
+		PollInterval: 500 * time.Millisecond, Housekeeping: 10 * time.Second},
 }
 
 // All returns a copy of every queue, in catalogue order.
@@ -116,6 +149,18 @@ func Names() []string {
 	names := make([]string, len(catalogue))
 	for i, q := range catalogue {
 		names[i] = q.Name
+	}
+	return names
+}
+
+// ProducerNames returns the names of the queues producers enqueue to (every
+// queue but the internal ones), in catalogue order.
+func ProducerNames() []string {
+	var names []string
+	for _, q := range catalogue {
+		if q.Of == "" {
+			names = append(names, q.Name)
+		}
 	}
 	return names
 }
@@ -141,8 +186,9 @@ func MustLookup(name string) Queue {
 }
 
 // Select parses a comma-separated list such as "sms,emails" (WORKER_QUEUES)
-// into queues. An empty list selects every queue. Unknown or repeated names
-// are an error naming them.
+// into queues. An empty list selects every queue. A producers' queue brings
+// its internal queues along (sms brings sms_bulk). Unknown, internal or
+// repeated names are an error naming them.
 func Select(list string) ([]Queue, error) {
 	if strings.TrimSpace(list) == "" {
 		return All(), nil
@@ -156,15 +202,22 @@ func Select(list string) ([]Queue, error) {
 		switch {
 		case !ok:
 			bad = append(bad, fmt.Sprintf("unknown queue %q", name))
+		case q.Of != "":
+			bad = append(bad, fmt.Sprintf("queue %q is internal: it is served with %q", name, q.Of))
 		case seen[name]:
 			bad = append(bad, fmt.Sprintf("queue %q listed twice", name))
 		default:
 			seen[name] = true
 			out = append(out, q)
+			for _, in := range catalogue {
+				if in.Of == name {
+					out = append(out, in)
+				}
+			}
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("%s (known queues: %s)", strings.Join(bad, ", "), strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("%s (known queues: %s)", strings.Join(bad, ", "), strings.Join(ProducerNames(), ", "))
 	}
 	return out, nil
 }

@@ -17,6 +17,7 @@ func TestCatalogueMatchesDesign(t *testing.T) {
 		Sync:    {3, 5, 10 * time.Minute},
 		Reports: {2, 1, 15 * time.Minute},
 		SMS:     {10, 5, 30 * time.Second},
+		SMSBulk: {10, 5, 30 * time.Second},
 	}
 	if len(All()) != len(want) {
 		t.Fatalf("catalogue has %d queues, want %d", len(All()), len(want))
@@ -30,6 +31,14 @@ func TestCatalogueMatchesDesign(t *testing.T) {
 		if q.Concurrency != w.concurrency || q.MaxRetry != w.retries || q.Timeout != w.timeout {
 			t.Errorf("%s = concurrency %d, retries %d, timeout %s; want %d, %d, %s",
 				q.Name, q.Concurrency, q.MaxRetry, q.Timeout, w.concurrency, w.retries, w.timeout)
+		}
+		if q.Of != "" {
+			if o, ok := Lookup(q.Of); !ok || o.Of != "" {
+				t.Errorf("internal queue %s belongs to %q, want a producers' queue", q.Name, q.Of)
+			}
+			if slices.Contains(ProducerNames(), q.Name) {
+				t.Errorf("internal queue %s is among the producers' queues", q.Name)
+			}
 		}
 		if q.MaxRetry < 1 {
 			t.Errorf("%s has no retry: a task orphaned by a killed worker would be lost", q.Name)
@@ -77,7 +86,8 @@ func TestSelect(t *testing.T) {
 		wantErr string
 	}{
 		{name: "empty selects all", in: "", want: Names()},
-		{name: "subset in given order", in: "sms, emails", want: []string{"sms", "emails"}},
+		{name: "subset in given order, sms with its internal queue", in: "sms, emails", want: []string{"sms", "sms_bulk", "emails"}},
+		{name: "internal", in: "sms_bulk", wantErr: `queue "sms_bulk" is internal: it is served with "sms"`},
 		{name: "unknown", in: "sms,email", wantErr: `unknown queue "email"`},
 		{name: "repeated", in: "sms,sms", wantErr: `queue "sms" listed twice`},
 	}

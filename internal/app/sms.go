@@ -22,6 +22,9 @@ type SMS struct {
 	Dispatcher *sms.Dispatcher
 	// Reconciler settles sends whose outcome was lost.
 	Reconciler *sms.Reconciler
+	// Feeder hands the senders' turns to the review and marketing texts
+	// waiting in line.
+	Feeder *sms.Feeder
 	// Webhooks serves Twilio's status and inbound callbacks.
 	Webhooks *sms.Webhooks
 }
@@ -82,14 +85,15 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err != nil {
 		return nil, err
 	}
-	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16, Lines: limiter}
 	return &SMS{
 		Sender:     s,
 		Dispatcher: disp,
 		Reconciler: &sms.Reconciler{
-			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm, DefaultSender: platform,
+			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm, DefaultSender: platform, Lines: limiter,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
+		Feeder: &sms.Feeder{Limiter: limiter, Store: store, Enqueue: client, Logger: d.Logger.With("component", "sms-feeder"), Metrics: sm},
 		Webhooks: &sms.Webhooks{
 			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		},

@@ -117,7 +117,8 @@ func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 	// Signed links of STORAGE=local (jobs dev serves them here).
 	d.Routes = append(d.Routes, files.Routes)
 	// asynq lists a queue only once a task went through it; register all
-	// five so the dashboard shows every queue from the first start.
+	// of them (the five and the internal sms_bulk) so the dashboard shows
+	// every queue from the first start.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	err = queueset.Register(ctx, d.Redis)
 	cancel()
@@ -132,7 +133,7 @@ func WorkerParts(d *Deps) ([]service.Service, *SMS, error) {
 	for _, q := range d.Queues {
 		switch q.Name {
 		case queues.SMS:
-			parts = append(parts, sms.Reconciler)
+			parts = append(parts, sms.Reconciler, sms.Feeder.Service())
 		case queues.Emails:
 			parts = append(parts, mail.Sweeper)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/postgres"
+	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
@@ -44,6 +45,15 @@ type intervals struct {
 	stuck, pass, settle time.Duration
 }
 
+// smsQueues are the queues a worker serving sms runs: sms and sms_bulk.
+var smsQueues = func() []queues.Queue {
+	qs, err := queues.Select(queues.SMS)
+	if err != nil {
+		panic(err)
+	}
+	return qs
+}()
+
 var short = intervals{stuck: 3 * time.Second, pass: time.Second, settle: 2 * time.Second}
 
 // harness is one scenario's world: its own Postgres schema (reached by the
@@ -60,6 +70,7 @@ type harness struct {
 	client  *asynq.Client
 	worker  *worker.Worker
 	rec     *sms.Reconciler
+	feeder  service.Service
 	crash   *crasher
 	logger  *slog.Logger
 
@@ -113,12 +124,13 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 		Store: h.store, DB: h.pool, Provider: provider, Limiter: crashingLimiter{RateLimiter: limiter, c: h.crash},
 		Enqueue: h.client, Quiet: text.DefaultQuietHours, Logger: h.logger,
 	}
-	disp := &sms.Dispatcher{DB: h.pool, Store: h.store, Enqueue: h.client, Logger: h.logger, EnqueueWorkers: 16}
+	disp := &sms.Dispatcher{DB: h.pool, Store: h.store, Enqueue: h.client, Logger: h.logger, EnqueueWorkers: 16, Lines: limiter}
+	h.feeder = (&sms.Feeder{Limiter: limiter, Store: h.store, Enqueue: h.client, Logger: h.logger}).Service()
 	handlers := worker.NewHandlers()
 	worker.Handle(handlers, tasksms.KindSend, sender.Send)
 	worker.Handle(handlers, tasksms.KindDispatchCampaigns, disp.DispatchCampaigns)
 	h.worker, err = worker.New(worker.Config{
-		Redis: h.rdb.Client, Queues: []queues.Queue{queues.MustLookup(queues.SMS)},
+		Redis: h.rdb.Client, Queues: smsQueues,
 		Handlers:        handlers,
 		ShutdownTimeout: 2 * time.Second, Logger: h.logger, Metrics: metrics.New(),
 	})
@@ -126,7 +138,7 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 		t.Fatal(err)
 	}
 	h.rec = &sms.Reconciler{
-		Store: h.store, Provider: sms.Twilio{C: tw}, Enqueue: h.client, Redis: h.rdb.Client, Logger: h.logger,
+		Store: h.store, Provider: sms.Twilio{C: tw}, Enqueue: h.client, Redis: h.rdb.Client, Logger: h.logger, Lines: limiter,
 		Interval: iv.pass, Settle: iv.settle, Skew: 2 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(h.rdb.Client),
 	}
 	h.seed(ctx)
@@ -188,6 +200,10 @@ func (h *harness) start() {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.rec.Shutdown)
+	if err := h.feeder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.feeder.Shutdown)
 	task, err := tasksms.NewDispatchCampaignsTask(tasksms.DispatchCampaignsPayload{})
 	if err != nil {
 		t.Fatal(err)

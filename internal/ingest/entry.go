@@ -141,8 +141,8 @@ func Decode(fields map[string]any) (Entry, error) {
 	}
 	if v, ok := str[FieldQueue]; ok {
 		q, known := queues.Lookup(v)
-		if !known {
-			problems = append(problems, fmt.Errorf("unknown queue %s (known queues: %s)", quote(v), strings.Join(queues.Names(), ", ")))
+		if !known || q.Of != "" {
+			problems = append(problems, fmt.Errorf("unknown queue %s (known queues: %s)", quote(v), strings.Join(queues.ProducerNames(), ", ")))
 		} else {
 			e.Queue = q.Name
 			opts = append(opts, q.Options()...)

@@ -14,16 +14,17 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/metrics"
+	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
@@ -32,8 +33,8 @@ import (
 )
 
 // BenchmarkCampaignFanOut fans one campaign out to a salon of 100,000
-// consenting customers with the Campaigns handler and a real asynq client:
-// outbox rows created and sms:send tasks enqueued (goal: under 10 s and
+// consenting customers with the Campaigns handler, as a worker does: outbox
+// rows created and put in line for the salon's sender (goal: under 10 s and
 // 150 MB peak RSS).
 func BenchmarkCampaignFanOut(b *testing.B) {
 	const customers = 100_000
@@ -55,8 +56,12 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 	if err != nil || n != customers {
 		b.Fatalf("copy customers: %d, %v", n, err)
 	}
+	l, err := NewLimiter(f.rdb.Client, "MGfanout", 20)
+	if err != nil {
+		b.Fatal(err)
+	}
 	d := f.dispatcher()
-	d.Clock = nil // the wall clock
+	d.Clock, d.Lines = nil, l // the wall clock; in line, as in production
 	b.ResetTimer()
 
 	var secs, rows, tasks, peakMB []float64
@@ -68,10 +73,8 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 			RETURNING id`, salon, fmt.Sprintf("Spring %d", i)).Scan(&campaign); err != nil {
 			b.Fatal(err)
 		}
-		if qs, _ := f.insp.Queues(); slices.Contains(qs, smsQueue) {
-			if _, err := f.insp.DeleteAllPendingTasks(smsQueue); err != nil {
-				b.Fatal(err)
-			}
+		if err := f.rdb.Client.FlushDB(ctx).Err(); err != nil { // the last round's line
+			b.Fatal(err)
 		}
 		runtime.GC()
 		baseKB := testenv.ProcStatusKB(b, "VmRSS")
@@ -87,7 +90,7 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 		b.StopTimer()
 		peakKB := testenv.ProcStatusKB(b, "VmHWM")
 		created := f.count(b, `SELECT count(*) FROM sms_messages WHERE campaign_id = $1`, campaign)
-		qi, err := f.insp.GetQueueInfo(smsQueue)
+		inLine, err := l.InLine(ctx, "MGfanout")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -95,24 +98,24 @@ func BenchmarkCampaignFanOut(b *testing.B) {
 		if err := f.pool.QueryRow(ctx, `SELECT recipients_total FROM campaigns WHERE id = $1 AND status = 'sent'`, campaign).Scan(&total); err != nil {
 			b.Fatalf("campaign %d not sent: %v", campaign, err)
 		}
-		if created != customers || qi.Pending != customers || total != customers {
-			b.Errorf("rows %d, tasks %d, recipients_total %d; want %d each", created, qi.Pending, total, customers)
+		if created != customers || inLine != customers || total != customers {
+			b.Errorf("rows %d, in line %d, recipients_total %d; want %d each", created, inLine, total, customers)
 		}
 		peakNote := "since reset"
 		if !reset {
 			peakNote = "whole process (VmHWM reset refused)"
 		}
-		b.Logf("fan-out of %d: %.2f s, %d rows, %d tasks enqueued, RSS before %.0f MB, peak %.0f MB (%s; includes the test's own data)",
-			customers, elapsed.Seconds(), created, qi.Pending, float64(baseKB)/1024, float64(peakKB)/1024, peakNote)
+		b.Logf("fan-out of %d: %.2f s, %d rows, %d in line, RSS before %.0f MB, peak %.0f MB (%s; includes the test's own data)",
+			customers, elapsed.Seconds(), created, inLine, float64(baseKB)/1024, float64(peakKB)/1024, peakNote)
 		secs = append(secs, elapsed.Seconds())
 		rows = append(rows, float64(created))
-		tasks = append(tasks, float64(qi.Pending))
+		tasks = append(tasks, float64(inLine))
 		peakMB = append(peakMB, float64(peakKB)/1024)
 		b.StartTimer()
 	}
 	b.ReportMetric(mean(secs), "s/fanout")
 	b.ReportMetric(mean(rows), "rows/fanout")
-	b.ReportMetric(mean(tasks), "tasks/fanout")
+	b.ReportMetric(mean(tasks), "in-line/fanout")
 	b.ReportMetric(maxOf(peakMB), "peak-RSS-MB")
 }
 
@@ -150,22 +153,34 @@ func benchRows(b *testing.B, f *fixture, salon int64, round, n int) []int64 {
 		b.Fatalf("CreateBatch: %d ids, %v", len(ids), err)
 	}
 	d := Dispatcher{Enqueue: f.client, EnqueueWorkers: 16}
-	if err := d.enqueueSends(context.Background(), ids); err != nil {
+	if err := d.enqueueSends(context.Background(), ids, queues.SMS); err != nil {
 		b.Fatal(err)
 	}
 	return ids
 }
 
-// startWorker runs the sms queue (concurrency 10) on its own Redis
-// connection, as one worker process would.
-func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
+// startWorker runs the sms queue and its internal sms_bulk (concurrency
+// 10 each) on its own Redis connection, with a Feeder when s has a
+// Limiter, as one worker process would; with the confirmations'
+// dispatcher when d is given.
+func startWorker(b testing.TB, f *fixture, s *Sender, d ...*Dispatcher) (stop func()) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB, PoolSize: 20})
-	q, _ := queues.Lookup(queues.SMS)
+	qs, err := queues.Select(queues.SMS)
+	if err != nil {
+		b.Fatal(err)
+	}
 	handlers := worker.NewHandlers()
 	worker.Handle(handlers, tasksms.KindSend, s.Send)
+	for _, d := range d {
+		worker.Handle(handlers, tasksms.KindDispatchConfirmations, d.DispatchConfirmations)
+	}
+	var feeder service.Service = noService{}
+	if l, ok := s.Limiter.(*Limiter); ok {
+		feeder = (&Feeder{Limiter: l, Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger}).Service()
+	}
 	w, err := worker.New(worker.Config{
-		Redis: rdb, Queues: []queues.Queue{q},
+		Redis: rdb, Queues: qs,
 		Handlers:        handlers,
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(io.Discard, nil)),
@@ -177,8 +192,17 @@ func startWorker(b testing.TB, f *fixture, s *Sender) (stop func()) {
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}
-	return func() { w.Shutdown(); rdb.Close() }
+	if err := feeder.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return func() { feeder.Shutdown(); w.Shutdown(); rdb.Close() }
 }
+
+// noService is a Service that does nothing.
+type noService struct{}
+
+func (noService) Start() error { return nil }
+func (noService) Shutdown()    {}
 
 // waitSent waits until the fake holds want messages in all.
 func waitSent(b testing.TB, f *fixture, want int, within time.Duration) {

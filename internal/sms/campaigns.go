@@ -98,8 +98,9 @@ func (d *Dispatcher) nextCampaign(ctx context.Context) (done bool, err error) {
 	return false, nil
 }
 
-// fanOut creates the campaign's messages chunk by chunk, enqueueing each
-// chunk's new rows before reading the next, so memory stays flat. Before
+// fanOut creates the campaign's messages chunk by chunk, putting each
+// chunk's new rows in line for the salon's sender before reading the next,
+// so memory stays flat. Before
 // each chunk it reads the campaign's status again: when the API has
 // cancelled or paused it, the fan-out stops there and stopped names the
 // status.
@@ -137,11 +138,8 @@ func (d *Dispatcher) fanOut(ctx context.Context, campaignID, salonID int64, body
 		if len(msgs) == 0 {
 			return total, created, "", nil
 		}
-		ids, err := d.Store.CreateBatch(ctx, msgs)
+		ids, err := d.lineUp(ctx, salonID, msgs)
 		if err != nil {
-			return total, created, "", err
-		}
-		if err := d.enqueueSends(ctx, ids); err != nil {
 			return total, created, "", err
 		}
 		total += len(msgs)

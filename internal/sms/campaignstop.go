@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/queues"
 )
 
 // campaignPassLimit is how many rows one campaign pass skips or resumes;
@@ -80,7 +81,9 @@ func campaignPass(ctx context.Context, store *outbox.Store, enq Enqueuer, now ti
 		// A task ID per resume: the row's earlier tasks are finished.
 		// Should this enqueue fail, the sweep finds the pending row.
 		tid := fmt.Sprintf("%s:resume:%d", SendTaskID(id), now.UnixMicro())
-		if _, err := enq.EnqueueContext(ctx, task, asynq.TaskID(tid)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		// A campaign's texts are marketing: the bulk queue, where a
+		// resume of thousands does not hold up the confirmations.
+		if _, err := enq.EnqueueContext(ctx, task, asynq.Queue(queues.SMSBulk), asynq.TaskID(tid)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			errs = append(errs, fmt.Errorf("enqueue resumed sms %d: %w", id, err))
 			if len(errs) > 3 {
 				break

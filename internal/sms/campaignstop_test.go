@@ -10,6 +10,7 @@ import (
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/queues"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -73,11 +74,8 @@ func (f *fixture) sendSome(t testing.TB, s *Sender, n int) {
 	}
 	h := handler(s)
 	for _, id := range ids[:n] {
-		info, err := f.insp.GetTaskInfo(smsQueue, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.insp.DeleteTask(smsQueue, id); err != nil {
+		info := f.task(t, id)
+		if err := f.insp.DeleteTask(info.Queue, id); err != nil {
 			t.Fatal(err)
 		}
 		if err := h.ProcessTask(context.Background(), asynq.NewTask(info.Type, info.Payload)); err != nil {
@@ -171,7 +169,7 @@ func TestCampaignPausedThenResumed(t *testing.T) {
 	// This process's asynq client registered the queue before the reset
 	// and will not again: register it for the inspector, as a restarted
 	// worker would.
-	if err := f.rdb.Client.SAdd(ctx, "asynq:queues", smsQueue).Err(); err != nil {
+	if err := f.rdb.Client.SAdd(ctx, "asynq:queues", queues.SMS, queues.SMSBulk).Err(); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
@@ -227,6 +225,11 @@ type stopWhileWaiting struct {
 
 func (l stopWhileWaiting) Wait(context.Context, Turn) (time.Duration, error) {
 	l.f.setCampaign(l.t, l.campaign, l.status)
+	return 0, nil
+}
+
+func (l stopWhileWaiting) Join(context.Context, Turn, int64, ...int64) (int64, error) {
+	l.t.Error("a text joined a line, want it sent at once")
 	return 0, nil
 }
 
@@ -317,11 +320,13 @@ func BenchmarkCampaignCancelToLastHandOver(b *testing.B) {
 		f := newFixture(b, t0)
 		ctx := context.Background()
 		_, campaign := f.campaignWith(b, 2000)
-		if err := f.dispatcher().DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
-			b.Fatal(err)
-		}
 		l, err := NewLimiter(f.rdb.Client, "MGcancel", 20)
 		if err != nil {
+			b.Fatal(err)
+		}
+		d := f.dispatcher()
+		d.Lines = l // in line, as in production
+		if err := d.DispatchCampaigns(ctx, nil, &tasksms.DispatchCampaignsPayload{}); err != nil {
 			b.Fatal(err)
 		}
 		s := f.sender()

@@ -15,6 +15,7 @@ import (
 	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/internal/sms/text"
+	"github.com/salonworks/jobs/queues"
 	"github.com/salonworks/jobs/tasks"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
@@ -31,6 +32,10 @@ type Dispatcher struct {
 	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
+	// Lines is where review and marketing texts wait for their sender's
+	// turn: the dispatchers put them in line directly, with no task each.
+	// Nil gives each a task in the bulk queue instead.
+	Lines *Limiter
 
 	// afterBatch is a test seam: it runs after each batch of a campaign's
 	// fan-out is stored and enqueued (the API acting mid-fan-out).
@@ -101,7 +106,84 @@ func (d *Dispatcher) DispatchReviews(ctx context.Context, _ *asynq.Task, _ *task
 	if err != nil {
 		return fmt.Errorf("read appointments to review: %w", err)
 	}
-	return d.createAndEnqueue(ctx, "reviews", msgs)
+	bySalon := map[int64][]outbox.Message{}
+	var salons []int64
+	for _, m := range msgs {
+		if _, ok := bySalon[m.SalonID]; !ok {
+			salons = append(salons, m.SalonID)
+		}
+		bySalon[m.SalonID] = append(bySalon[m.SalonID], m)
+	}
+	created := 0
+	for _, salon := range salons {
+		ids, err := d.lineUp(ctx, salon, bySalon[salon])
+		if err != nil {
+			return fmt.Errorf("store reviews of salon %d: %w", salon, err)
+		}
+		created += len(ids)
+	}
+	d.Logger.InfoContext(ctx, "sms dispatched", "dispatcher", "reviews", "due", len(msgs), "new", created)
+	return nil
+}
+
+// lineUp stores review or marketing msgs of one salon (new keys only) and
+// puts the new rows in the salon's line for its sender's turns, with no
+// task each: they are stored pending with wait_reason rate_limited and a
+// send_after past their expected turn (see Sender.joinLine), so a line
+// lost with Redis loses none. Without Lines each new row gets a task in
+// the bulk queue.
+func (d *Dispatcher) lineUp(ctx context.Context, salon int64, msgs []outbox.Message) ([]int64, error) {
+	if d.Lines == nil {
+		ids, err := d.Store.CreateBatch(ctx, msgs)
+		if err != nil {
+			return nil, err
+		}
+		return ids, d.enqueueSends(ctx, ids, queues.SMSBulk)
+	}
+	turn, err := salonTurn(ctx, d.Store, salon)
+	if err != nil {
+		return nil, err
+	}
+	wait, err := d.Lines.lineWait(ctx, turn, len(msgs))
+	if err != nil {
+		return nil, err
+	}
+	after := d.Clock.Now().Add(wait + d.Store.StuckAfter())
+	for i := range msgs {
+		msgs[i].WaitReason, msgs[i].SendAfter = outbox.WaitRateLimited, after
+	}
+	ids, err := d.Store.CreateBatch(ctx, msgs)
+	if err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	// Stored but not in line (Redis went away): the sweep gives them a
+	// task past their send_after.
+	if _, err := d.Lines.Join(ctx, turn, salon, ids...); err != nil {
+		return ids, err
+	}
+	return ids, nil
+}
+
+// joinLines puts the pending rows ids of salon in its line of the salon's
+// sender and records when they may expect their turn (past it by the
+// store's StuckAfter, see Sender.joinLine). It returns how many it put in
+// line.
+func joinLines(ctx context.Context, lines *Limiter, store *outbox.Store, salon int64, ids []int64, now time.Time) (int, error) {
+	turn, err := salonTurn(ctx, store, salon)
+	if err != nil {
+		return 0, err
+	}
+	wait, err := lines.lineWait(ctx, turn, len(ids))
+	if err != nil {
+		return 0, err
+	}
+	if err := store.WaitInLine(ctx, ids, now.Add(wait+store.StuckAfter())); err != nil {
+		return 0, err
+	}
+	if _, err := lines.Join(ctx, turn, salon, ids...); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }
 
 // createAndEnqueue stores msgs (new keys only) and enqueues a send for
@@ -111,17 +193,18 @@ func (d *Dispatcher) createAndEnqueue(ctx context.Context, what string, msgs []o
 	if err != nil {
 		return fmt.Errorf("store %s: %w", what, err)
 	}
-	if err := d.enqueueSends(ctx, ids); err != nil {
+	if err := d.enqueueSends(ctx, ids, queues.SMS); err != nil {
 		return err
 	}
 	d.Logger.InfoContext(ctx, "sms dispatched", "dispatcher", what, "due", len(msgs), "new", len(ids))
 	return nil
 }
 
-// enqueueSends enqueues the sms:send task of every id, several at a time.
+// enqueueSends enqueues the sms:send task of every id to queue, several at
+// a time.
 // Task IDs derive from the row, so a repeat is refused by asynq and
 // ignored here (asynq wraps ErrTaskIDConflict: compare with errors.Is).
-func (d *Dispatcher) enqueueSends(ctx context.Context, ids []int64) error {
+func (d *Dispatcher) enqueueSends(ctx context.Context, ids []int64, queue string) error {
 	workers := max(d.EnqueueWorkers, 1)
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -137,7 +220,7 @@ func (d *Dispatcher) enqueueSends(ctx context.Context, ids []int64) error {
 					return
 				}
 				// Each text stays in the dispatch's trace (the scheduler tick's).
-				task, err := NewSendTask(ids[i], tasks.WithTraceContext(ctx))
+				task, err := NewSendTask(ids[i], asynq.Queue(queue), tasks.WithTraceContext(ctx))
 				if err == nil {
 					_, err = d.Enqueue.EnqueueContext(ctx, task)
 				}

@@ -148,10 +148,7 @@ func TestDispatchedTextsStayInTheDispatchTrace(t *testing.T) {
 	}
 	want := "00-" + traceID.String() + "-" + spanID.String() + "-01"
 	for _, id := range ids {
-		info, err := f.insp.GetTaskInfo(smsQueue, id)
-		if err != nil {
-			t.Fatal(err)
-		}
+		info := f.task(t, id)
 		if got := info.Headers[tasks.HeaderTraceParent]; got != want {
 			t.Errorf("task %s traceparent = %q, want %q", id, got, want)
 		}

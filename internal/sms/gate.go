@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/queues"
 )
 
 // quietHours puts a claimed review or marketing text (any text, with
@@ -30,45 +31,67 @@ func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time
 	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
 }
 
-// salonTurn is the sender and rate of the salon's texts: its own, or the
-// platform's (empty, zero) where it has none.
+// salonTurn is the sender and rate of the salon's texts.
 func (s *Sender) salonTurn(ctx context.Context, salonID int64) (Turn, error) {
-	var sender *string
-	var rate *float64
-	err := s.DB.QueryRow(ctx, `SELECT sms_sender, sms_rate_per_second FROM salons WHERE id = $1`, salonID).Scan(&sender, &rate)
-	if err != nil {
-		return Turn{}, fmt.Errorf("read sms sender of salon %d: %w", salonID, err)
-	}
-	var t Turn
-	if sender != nil {
-		t.Sender = *sender
-	}
-	if rate != nil {
-		t.Rate = *rate
-	}
-	return t, nil
+	return salonTurn(ctx, s.Store, salonID)
 }
 
-// rateLimit takes the next turn of the salon's sender: it waits in place
-// for a short turn, or puts the row back and schedules it for a long one.
+// salonTurn is the sender and rate of the salon's texts: its own, or the
+// platform's (empty, zero) where it has none.
+func salonTurn(ctx context.Context, store *outbox.Store, salonID int64) (Turn, error) {
+	sender, rate, err := store.SalonSender(ctx, salonID)
+	return Turn{Sender: sender, Rate: rate}, err
+}
+
+// rateLimit takes the next turn of the salon's sender. A transactional
+// text waits in place for a short turn, or is put back and rescheduled for
+// a long one. A review or marketing text goes at once when its sender is
+// free, or holds the turn the Feeder handed its task; otherwise the row is
+// put back and joins its salon's line of the sender, with no task: the
+// Feeder gives it one at its turn.
 func (s *Sender) rateLimit(ctx context.Context, m outbox.Message, now time.Time, turn Turn) (bool, error) {
 	if s.Limiter == nil {
 		return false, nil
 	}
+	class := textClass(m)
+	turn.Transactional = class == classTransactional
+	if !turn.Transactional && heldTurn(ctx) {
+		return false, nil
+	}
 	start := time.Now()
-	turn.Transactional = textClass(m) == classTransactional
-	turn.Rescheduled = m.WaitReason == outbox.WaitRateLimited
 	delay, err := s.Limiter.Wait(ctx, turn)
 	if err != nil {
 		return true, s.putBack(ctx, m, err)
 	}
-	// The wait in place, plus the rescheduled wait for a long turn.
-	s.Metrics.turnWaited(textClass(m), time.Since(start)+delay)
-	if delay > 0 {
-		s.Metrics.waited(outbox.WaitRateLimited)
+	if delay == 0 {
+		s.Metrics.turnWaited(class, time.Since(start))
+		return false, nil
+	}
+	s.Metrics.waited(outbox.WaitRateLimited)
+	if turn.Transactional {
+		s.Metrics.turnWaited(class, time.Since(start)+delay)
 		return true, s.waitUntil(ctx, m, outbox.WaitRateLimited, now.Add(delay))
 	}
-	return false, nil
+	return true, s.joinLine(ctx, m, turn, now.Add(delay))
+}
+
+// joinLine puts a claimed review or marketing text back to pending and in
+// its salon's line of the sender. The row is released first: a task handed
+// out for it at once must find it pending. Its send_after is past its
+// expected turn by the store's StuckAfter: the reconciler's sweep gives it a
+// task again after that if its line was lost (a Redis without persistence
+// restarted); a sweep that finds it still in line does no harm, the task
+// puts it back where it was.
+func (s *Sender) joinLine(ctx context.Context, m outbox.Message, turn Turn, expected time.Time) error {
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.Store.Release(ctx, m.ID, outbox.WaitRateLimited, expected.Add(s.Store.StuckAfter())); err != nil {
+		return fmt.Errorf("release sms %d: %w", m.ID, err)
+	}
+	if _, err := s.Limiter.Join(ctx, turn, m.SalonID, m.ID); err != nil {
+		return fmt.Errorf("put sms %d in line: %w", m.ID, err)
+	}
+	return nil
 }
 
 // waitUntil releases the row with its reason and schedules its send for at.
@@ -95,7 +118,7 @@ func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string,
 		// row would be left with no task. Retry this one instead.
 		return fmt.Errorf("sms %d woke before %s by this worker's clock; retrying", m.ID, at.UTC().Format(time.RFC3339))
 	}
-	_, err = s.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id), asynq.ProcessAt(at))
+	_, err = s.Enqueue.EnqueueContext(ctx, task, asynq.Queue(sendQueue(m)), asynq.TaskID(id), asynq.ProcessAt(at))
 	// asynq wraps ErrTaskIDConflict: compare with errors.Is.
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("schedule sms %d for %s: %w", m.ID, at.UTC().Format(time.RFC3339), err)
@@ -156,4 +179,15 @@ func (s *Sender) consentSkip(ctx context.Context, m outbox.Message) (string, err
 // wait: one per row and moment.
 func waitTaskIDFor(id int64, at time.Time) string {
 	return fmt.Sprintf("%s:%d", SendTaskID(id), at.Unix())
+}
+
+// sendQueue is the queue of m's sms:send tasks that the daemon enqueues
+// itself: the internal bulk queue for review and marketing texts, so that
+// thousands of them (a campaign resumed, the morning's texts held by quiet
+// hours) never stand ahead of a confirmation or a dispatcher in sms.
+func sendQueue(m outbox.Message) string {
+	if textClass(m) == classTransactional {
+		return queues.SMS
+	}
+	return queues.SMSBulk
 }

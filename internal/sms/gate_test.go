@@ -140,10 +140,7 @@ func TestQuietHoursWaitRunTwice(t *testing.T) {
 			t.Fatalf("run %d: Send() = %v, want nil", i+1, err)
 		}
 	}
-	scheduled, err := f.insp.ListScheduledTasks(smsQueue)
-	if err != nil {
-		t.Fatal(err)
-	}
+	scheduled := f.scheduledTasks(t)
 	if len(scheduled) != 1 || scheduled[0].ID != waitTaskID(id, time.Date(2030, 7, 16, 12, 0, 0, 0, time.UTC)) {
 		t.Errorf("scheduled tasks = %v, want the one wake-up at 08:00", taskIDs(scheduled))
 	}
@@ -200,10 +197,7 @@ func TestQuietHoursWakeUpEarly(t *testing.T) {
 	}
 	// Some task must still be due to send the row: this one retried, or
 	// another scheduled.
-	scheduled, err := f.insp.ListScheduledTasks(smsQueue)
-	if err != nil {
-		t.Fatal(err)
-	}
+	scheduled := f.scheduledTasks(t)
 	if info == nil {
 		t.Fatalf("wake-up task %s not found: %v", wake, err)
 	}

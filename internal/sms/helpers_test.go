@@ -20,6 +20,7 @@ import (
 	"github.com/salonworks/jobs/internal/sms/twilio/twiliofake"
 	"github.com/salonworks/jobs/internal/testenv"
 	"github.com/salonworks/jobs/internal/worker"
+	"github.com/salonworks/jobs/queues"
 	tasksms "github.com/salonworks/jobs/tasks/sms"
 )
 
@@ -233,22 +234,31 @@ func (f *fixture) handlers(s *Sender) *worker.Handlers {
 	return h
 }
 
+// smsQueues are the queues of the SMS kinds: the producers' sms and the
+// internal sms_bulk.
+var smsQueues = []string{queues.SMS, queues.SMSBulk}
+
 // drain plays the worker by hand: it runs every pending task of the sms
-// queue through its handler, oldest first, deleting each, until none is
-// left (tasks may enqueue more). It returns how many ran and the errors
-// they returned. Scheduled tasks are left alone.
+// queues through its handler, oldest first (sms before sms_bulk), deleting
+// each, until none is left (tasks may enqueue more). It returns how many
+// ran and the errors they returned. Scheduled tasks are left alone, and so
+// are texts in line (see feed).
 func (f *fixture) drain(t testing.TB, handlers *worker.Handlers) (ran int, errs []error) {
 	t.Helper()
 	for range 100 {
-		pending, err := f.insp.ListPendingTasks(smsQueue, asynq.PageSize(1000))
-		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
-			t.Fatalf("list pending tasks: %v", err)
+		var pending []*asynq.TaskInfo
+		for _, q := range smsQueues {
+			p, err := f.insp.ListPendingTasks(q, asynq.PageSize(1000))
+			if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+				t.Fatalf("list pending tasks: %v", err)
+			}
+			pending = append(pending, p...)
 		}
 		if len(pending) == 0 {
 			return ran, errs
 		}
 		for _, info := range pending {
-			if err := f.insp.DeleteTask(smsQueue, info.ID); err != nil {
+			if err := f.insp.DeleteTask(info.Queue, info.ID); err != nil {
 				t.Fatalf("delete task %s: %v", info.ID, err)
 			}
 			h, ok := handlers.Lookup(info.Type)
@@ -265,25 +275,56 @@ func (f *fixture) drain(t testing.TB, handlers *worker.Handlers) (ran int, errs 
 	return ran, errs
 }
 
-// pendingTaskIDs returns the IDs of the sms queue's pending tasks.
+// pendingTaskIDs returns the IDs of the sms queues' pending tasks.
 func (f *fixture) pendingTaskIDs(t testing.TB) []string {
 	t.Helper()
 	var ids []string
-	for page := 1; ; page++ {
-		tasks, err := f.insp.ListPendingTasks(smsQueue, asynq.PageSize(1000), asynq.Page(page))
-		if errors.Is(err, asynq.ErrQueueNotFound) {
-			return ids
-		}
-		if err != nil {
-			t.Fatalf("list pending tasks: %v", err)
-		}
-		if len(tasks) == 0 {
-			return ids
-		}
-		for _, ti := range tasks {
-			ids = append(ids, ti.ID)
+	for _, q := range smsQueues {
+		for page := 1; ; page++ {
+			tasks, err := f.insp.ListPendingTasks(q, asynq.PageSize(1000), asynq.Page(page))
+			if errors.Is(err, asynq.ErrQueueNotFound) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("list pending tasks: %v", err)
+			}
+			if len(tasks) == 0 {
+				break
+			}
+			for _, ti := range tasks {
+				ids = append(ids, ti.ID)
+			}
 		}
 	}
+	return ids
+}
+
+// task returns the task called id of an sms queue.
+func (f *fixture) task(t testing.TB, id string) *asynq.TaskInfo {
+	t.Helper()
+	var err error
+	for _, q := range smsQueues {
+		var info *asynq.TaskInfo
+		if info, err = f.insp.GetTaskInfo(q, id); err == nil {
+			return info
+		}
+	}
+	t.Fatalf("task %s: %v", id, err)
+	return nil
+}
+
+// scheduledTasks returns the scheduled tasks of the sms queues.
+func (f *fixture) scheduledTasks(t testing.TB) []*asynq.TaskInfo {
+	t.Helper()
+	var out []*asynq.TaskInfo
+	for _, q := range smsQueues {
+		s, err := f.insp.ListScheduledTasks(q)
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			t.Fatal(err)
+		}
+		out = append(out, s...)
+	}
+	return out
 }
 
 // waitTaskID is the ID waitUntil gives the task that sends row id at at.
@@ -291,13 +332,16 @@ func waitTaskID(id int64, at time.Time) string {
 	return fmt.Sprintf("%s:%d", SendTaskID(id), at.Unix())
 }
 
-// wantTaskAt checks that the sms queue holds the send task of row id for
+// wantTaskAt checks that an sms queue holds the send task of row id for
 // at: scheduled for that instant (to the second, asynq's resolution), or
 // pending when at had already passed when it was enqueued (asynq enqueues a
 // past ProcessAt at once).
 func (f *fixture) wantTaskAt(t testing.TB, id int64, at time.Time) {
 	t.Helper()
 	info, err := f.insp.GetTaskInfo(smsQueue, waitTaskID(id, at))
+	if err != nil {
+		info, err = f.insp.GetTaskInfo(queues.SMSBulk, waitTaskID(id, at))
+	}
 	if err != nil {
 		t.Fatalf("send task of row %d for %s: %v", id, at.UTC().Format(time.RFC3339), err)
 	}

@@ -19,10 +19,10 @@ import (
 // Transactional texts come first: while one waits for a turn of a sender
 // (registered in a Redis sorted set of that sender), review and marketing
 // texts take none, so a confirmation gets the sender's next turn however
-// large the campaign saturating it. Bulk texts wait in place only briefly,
-// then reserve a later slot in their own line (one per turn, in the order
-// they asked) and are rescheduled for it, so they never hold the sms
-// queue's worker slots that confirmations and the dispatchers need.
+// large the campaign saturating it. Review and marketing texts that cannot
+// go out at once wait in their salon's line of the sender (lines.go) and
+// hold no worker: the Feeder hands them the sender's turns in fair turns
+// across salons.
 type Limiter struct {
 	rl     *redis_rate.Limiter
 	rdb    redis.UniversalClient
@@ -33,10 +33,6 @@ type Limiter struct {
 	// turn; a longer wait reschedules the task instead of holding a
 	// worker.
 	MaxWait time.Duration
-	// BulkMaxWait is the same for review and marketing texts back at
-	// their reserved slot, kept short: a campaign's sends must not fill
-	// the worker slots.
-	BulkMaxWait time.Duration
 }
 
 // Turn is what a send asks the limiter for: a turn of Sender at Rate.
@@ -48,10 +44,6 @@ type Turn struct {
 	// Transactional texts take the sender's next turn before any review
 	// or marketing text.
 	Transactional bool
-	// Rescheduled is a bulk text back at the slot it reserved: it may wait
-	// in place (BulkMaxWait) for the turn; a fresh one reserves a slot at
-	// once, so that a campaign's fan-out leaves the queue at once.
-	Rescheduled bool
 }
 
 // NewLimiter limits the platform's sender to perSecond messages a second
@@ -64,7 +56,7 @@ func NewLimiter(rdb redis.UniversalClient, sender string, perSecond float64) (*L
 	}
 	return &Limiter{
 		rl: redis_rate.NewLimiter(rdb), rdb: rdb, sender: sender, rate: perSecond, limit: limit,
-		MaxWait: 2 * time.Second, BulkMaxWait: 500 * time.Millisecond,
+		MaxWait: 2 * time.Second,
 	}, nil
 }
 
@@ -88,10 +80,6 @@ func RateKey(sender string) string { return "jobs:sms:rate:" + sender }
 // waiter whose worker died stops counting then.
 func PriorityKey(sender string) string { return "jobs:sms:rate:" + sender + ":transactional" }
 
-// bulkLineKey holds the next free slot (Unix ms) in the line of the review
-// and marketing texts rescheduled for a turn of sender.
-func bulkLineKey(sender string) string { return "jobs:sms:rate:" + sender + ":bulk" }
-
 // resolve is the sender and the rate of turn.
 func (l *Limiter) resolve(turn Turn) (string, float64, redis_rate.Limit, error) {
 	sender, rate, limit := l.sender, l.rate, l.limit
@@ -108,9 +96,13 @@ func (l *Limiter) resolve(turn Turn) (string, float64, redis_rate.Limit, error) 
 	return sender, rate, limit, nil
 }
 
-// Wait takes a turn of turn's sender. It returns 0 when the caller may
-// send now, or how long to wait when that is longer than the caller may
-// wait in place (MaxWait, or BulkMaxWait for bulk texts).
+// Wait takes a turn of turn's sender. A transactional text waits in place
+// up to MaxWait: Wait returns 0 when it may send now, or how long to wait
+// when that is longer (the caller reschedules it). A review or marketing
+// text never waits: Wait returns 0 when it may go at once (no line on the
+// sender, no transactional text waiting, and a turn free), and otherwise
+// an estimate of its wait in line, after which the caller lets go of the
+// row and puts it in line (Join).
 //
 // Turns are not queued among transactional texts: every waiter is told
 // the next free turn, and only one gets it. The bound is on the whole
@@ -122,16 +114,8 @@ func (l *Limiter) Wait(ctx context.Context, turn Turn) (time.Duration, error) {
 		return 0, err
 	}
 	key := RateKey(sender)
-	period := time.Duration(float64(time.Second) / rate)
 	if !turn.Transactional {
-		// Back at its slot, a bulk text waits in place for about the
-		// turn it reserved (two periods), no longer: every worker it
-		// holds is one a confirmation may be waiting for.
-		inPlace := time.Duration(0)
-		if turn.Rescheduled {
-			inPlace = min(l.BulkMaxWait, 2*period)
-		}
-		return l.waitBulk(ctx, sender, key, limit, period, inPlace)
+		return l.waitBulk(ctx, sender, key, limit, period(rate))
 	}
 	deadline := time.Now().Add(l.MaxWait)
 	// Registered for as long as it may wait, plus a margin: the bulk
@@ -165,13 +149,14 @@ func (l *Limiter) Wait(ctx context.Context, turn Turn) (time.Duration, error) {
 	}
 }
 
-// waitBulk takes a turn for a review or marketing text: none while a
-// transactional text waits for the sender, a short wait in place, and
-// otherwise a slot in the bulk line to be rescheduled for.
-func (l *Limiter) waitBulk(ctx context.Context, sender, key string, limit redis_rate.Limit, period, inPlace time.Duration) (time.Duration, error) {
-	deadline := time.Now().Add(inPlace)
-	for {
-		retry := period
+// waitBulk tells a review or marketing text whether it may go now, or how
+// long it may expect to wait in line.
+func (l *Limiter) waitBulk(ctx context.Context, sender, key string, limit redis_rate.Limit, period time.Duration) (time.Duration, error) {
+	inLine, err := l.InLine(ctx, sender)
+	if err != nil {
+		return 0, err
+	}
+	if inLine == 0 {
 		waiting, err := l.transactionalWaiting(ctx, sender)
 		if err != nil {
 			return 0, err
@@ -184,21 +169,38 @@ func (l *Limiter) waitBulk(ctx context.Context, sender, key string, limit redis_
 			if res.Allowed > 0 {
 				return 0, nil
 			}
-			retry = res.RetryAfter
-		}
-		if time.Now().Add(retry).After(deadline) {
-			slot, err := l.reserve(ctx, sender, period)
-			if err != nil {
-				return 0, err
-			}
-			return max(retry, slot, time.Millisecond), nil
-		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(retry):
 		}
 	}
+	return time.Duration(inLine+1) * period, nil
+}
+
+// grant takes up to n turns of sender at once for the texts in its lines,
+// as many as its rate has made free since the last ones (up to burst), and
+// none while a transactional text waits for the sender.
+func (l *Limiter) grant(ctx context.Context, sender string, period time.Duration, n, burst int) (int, error) {
+	if waiting, err := l.transactionalWaiting(ctx, sender); err != nil || waiting {
+		return 0, err
+	}
+	// AllowN takes all n turns or none. (AllowAtMost would take a
+	// fraction of a turn when fewer than n are free, and lose it.) One
+	// turn first, then as many of the rest as it reports free.
+	limit := redis_rate.Limit{Rate: 1, Period: period, Burst: max(burst, 1)}
+	res, err := l.rl.AllowN(ctx, RateKey(sender), limit, 1)
+	if err != nil {
+		return 0, fmt.Errorf("sms rate limit: %w", err)
+	}
+	if res.Allowed == 0 {
+		return 0, nil
+	}
+	more := min(n-1, res.Remaining)
+	if more <= 0 {
+		return 1, nil
+	}
+	res, err = l.rl.AllowN(ctx, RateKey(sender), limit, more)
+	if err != nil {
+		return 1, fmt.Errorf("sms rate limit: %w", err)
+	}
+	return 1 + res.Allowed, nil
 }
 
 // transactionalWaiting reports whether a transactional text waits for a
@@ -213,25 +215,4 @@ func (l *Limiter) transactionalWaiting(ctx context.Context, sender string) (bool
 		return false, fmt.Errorf("sms rate limit: %w", err)
 	}
 	return n.Val() > 0, nil
-}
-
-// reserveSlot takes the next slot in a sender's bulk line, one period
-// after the last one taken (or now), and returns how far away it is.
-var reserveSlot = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then slot = now end
-local period = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], slot + period, 'PX', slot + period - now + 60000)
-return slot - now
-`)
-
-// reserve takes a slot in sender's bulk line.
-func (l *Limiter) reserve(ctx context.Context, sender string, period time.Duration) (time.Duration, error) {
-	ms, err := reserveSlot.Run(ctx, l.rdb, []string{bulkLineKey(sender)}, max(period.Milliseconds(), 1)).Int64()
-	if err != nil {
-		return 0, fmt.Errorf("sms rate limit: reserve a slot: %w", err)
-	}
-	return time.Duration(ms) * time.Millisecond, nil
 }

@@ -40,8 +40,11 @@ type SendMetrics struct {
 	// Waits counts texts put back to wait, by wait_reason.
 	Waits *prometheus.CounterVec
 	// TurnWait is how long a text waited for its sender's turn under the
-	// rate limit, by class (in place, or until its rescheduled turn).
+	// rate limit, by class (in place, until its rescheduled turn, or in
+	// line until the Feeder handed it one).
 	TurnWait *prometheus.HistogramVec
+	// Handed counts the turns the Feeder handed to texts in line.
+	Handed prometheus.Counter
 }
 
 // NewSendMetrics registers the send path's metrics on reg; a second call
@@ -70,7 +73,14 @@ func NewSendMetrics(reg prometheus.Registerer) (*SendMetrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SendMetrics{Skipped: skipped, Waits: waits, TurnWait: turn}, nil
+	handed, err := metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "jobs_sms_turns_handed_total",
+		Help: "Turns of a sender handed to review and marketing texts waiting in line (fair turns across the salons sharing the sender).",
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return &SendMetrics{Skipped: skipped, Waits: waits, TurnWait: turn, Handed: handed}, nil
 }
 
 func registerCounterVec(reg prometheus.Registerer, opts prometheus.CounterOpts, label string) (*prometheus.CounterVec, error) {
@@ -86,6 +96,12 @@ func (m *SendMetrics) skipped(reason string) {
 func (m *SendMetrics) waited(reason string) {
 	if m != nil {
 		m.Waits.WithLabelValues(reason).Inc()
+	}
+}
+
+func (m *SendMetrics) handed() {
+	if m != nil {
+		m.Handed.Inc()
 	}
 }
 

@@ -52,10 +52,14 @@ const (
 type Reconciler struct {
 	Store    *outbox.Store
 	Provider Provider
-	Enqueue  Enqueuer
-	Redis    redis.UniversalClient
-	Logger   *slog.Logger
-	Clock    clock.Clock
+	// Lines is where review and marketing texts wait for their sender's
+	// turn: after a Redis reset the sweep puts the texts that waited in a
+	// line back in it. Nil gives each a task instead.
+	Lines   *Limiter
+	Enqueue Enqueuer
+	Redis   redis.UniversalClient
+	Logger  *slog.Logger
+	Clock   clock.Clock
 	// Metrics counts the pass's outcomes; optional.
 	Metrics *ReconcileMetrics
 	// DefaultSender is the platform's sender, under which the rows handed

@@ -26,9 +26,11 @@ type Enqueuer interface {
 }
 
 // RateLimiter is what the send path asks for a turn of a sender
-// (*Limiter): the delay to wait for, zero to send now.
+// (*Limiter): the delay to wait for, zero to send now; and where a review
+// or marketing text waits for its turn (Join).
 type RateLimiter interface {
 	Wait(ctx context.Context, turn Turn) (time.Duration, error)
+	Join(ctx context.Context, turn Turn, salon int64, rows ...int64) (int64, error)
 }
 
 // Sender handles sms:send: one outbox row taken through claim, consent,

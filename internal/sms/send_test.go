@@ -428,3 +428,7 @@ func (c cancelThenWait) Wait(context.Context, Turn) (time.Duration, error) {
 	c.cancel()
 	return c.delay, nil
 }
+
+func (c cancelThenWait) Join(context.Context, Turn, int64, ...int64) (int64, error) {
+	return 1, nil
+}

@@ -239,9 +239,9 @@ func TestInboundStopToASalonsOwnSender(t *testing.T) {
 }
 
 // TestBulkYieldsToTransactional: while a transactional text waits for a
-// sender, a bulk text takes no turn of it (another sender's is free), and
-// fresh bulk texts are given slots one period apart in the order they
-// asked, without waiting in place.
+// sender, a bulk text takes no turn of it (another sender's is free); once
+// texts wait in the sender's lines, a new bulk text goes behind them even
+// when a turn is free, and is told the wait of the line.
 func TestBulkYieldsToTransactional(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, t0)
@@ -266,17 +266,16 @@ func TestBulkYieldsToTransactional(t *testing.T) {
 	if d, err := l.Wait(ctx, turn); err != nil || d != 0 {
 		t.Fatalf("bulk turn once the waiter left = %s, %v; want it free", d, err)
 	}
-	var last time.Duration
-	for i := range 5 {
-		d, err := l.Wait(ctx, turn)
-		if err != nil || d <= last {
-			t.Fatalf("bulk text %d: slot in %s, %v; want later than the one before (%s)", i, d, err, last)
-		}
-		last = d
+	if d, err := l.Wait(ctx, turn); err != nil || d == 0 {
+		t.Fatalf("bulk turn just after one = %s, %v; want a wait", d, err)
 	}
-	// Six slots reserved (the yield's, now, and five after it) at 2/s:
-	// the last about 2.5 s away, less the few milliseconds spent asking.
-	if last <= 2*time.Second || last > 2500*time.Millisecond {
-		t.Errorf("sixth slot in %s, want about 2.5 s (one per 500 ms)", last)
+	// The salon's own sender runs at the platform's 2/s here: three
+	// texts in line and the next is told four turns, 2 s.
+	if n, err := l.Join(ctx, turn, 7, 101, 102, 103); err != nil || n != 3 {
+		t.Fatalf("Join() = %d, %v; want 3 in line", n, err)
+	}
+	time.Sleep(600 * time.Millisecond) // a turn is free again
+	if d, err := l.Wait(ctx, turn); err != nil || d != 2*time.Second {
+		t.Fatalf("bulk turn behind a line of 3 = %s, %v; want 2s", d, err)
 	}
 }

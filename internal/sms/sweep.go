@@ -89,8 +89,21 @@ func (r *Reconciler) sweepAll(ctx context.Context, sum *passSummary) error {
 	return nil
 }
 
-// enqueueAll enqueues the rows' tasks, sweepWorkers at a time.
+// enqueueAll enqueues the rows' tasks, sweepWorkers at a time. After a
+// Redis reset, the review and marketing texts that waited in their
+// sender's lines are put back in line instead, with no task each.
 func (r *Reconciler) enqueueAll(ctx context.Context, rows []outbox.IdlePending, reset bool, sum *passSummary) error {
+	if reset && r.Lines != nil {
+		var lined int
+		var err error
+		rows, lined, err = r.lineUpAgain(ctx, rows)
+		sum.mu.Lock()
+		sum.Swept += lined
+		sum.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	var (
 		wg   sync.WaitGroup
 		sem  = make(chan struct{}, sweepWorkers)
@@ -122,6 +135,31 @@ func (r *Reconciler) enqueueAll(ctx context.Context, rows []outbox.IdlePending, 
 	return errors.Join(errs[:min(len(errs), 3)]...)
 }
 
+// lineUpAgain puts the rows that waited in a line back in it, salon by
+// salon, and returns the others.
+func (r *Reconciler) lineUpAgain(ctx context.Context, rows []outbox.IdlePending) (rest []outbox.IdlePending, lined int, err error) {
+	bySalon := map[int64][]int64{}
+	var salons []int64
+	for _, row := range rows {
+		if !row.Bulk || row.WaitReason != outbox.WaitRateLimited {
+			rest = append(rest, row)
+			continue
+		}
+		if _, ok := bySalon[row.SalonID]; !ok {
+			salons = append(salons, row.SalonID)
+		}
+		bySalon[row.SalonID] = append(bySalon[row.SalonID], row.ID)
+	}
+	for _, salon := range salons {
+		n, err := joinLines(ctx, r.Lines, r.Store, salon, bySalon[salon], r.Clock.Now())
+		if err != nil {
+			return rest, lined, fmt.Errorf("sweep: %w", err)
+		}
+		lined += n
+	}
+	return rest, lined, nil
+}
+
 // enqueueRow enqueues one pending row's task and reports whether a task was
 // added. The row's own task ID makes this a no-op while its task exists.
 // When that task is finished (completed or archived, kept for its retention), a task
@@ -132,18 +170,27 @@ func (r *Reconciler) enqueueRow(ctx context.Context, row outbox.IdlePending, res
 	if err != nil {
 		return false, err
 	}
-	var opts []asynq.Option
-	if reset && row.SendAfter.After(r.Clock.Now()) {
+	// A lost task is looked for, and given back, in sms, where the
+	// producers' and the reconciler's tasks of a row are (asynq refuses a
+	// task ID twice only within one queue). The texts of a line lost with
+	// Redis, the thousands, go back in line instead (lineUpAgain).
+	queue := queues.SMS
+	opts := []asynq.Option{asynq.Queue(queue)}
+	// A text that waited in a line lost with Redis (and was not put back
+	// in it: no Lines) is sent again at once: its task puts it back in
+	// line (its send_after is only when the sweep would look for it).
+	// Others get back their scheduled task.
+	if reset && row.SendAfter.After(r.Clock.Now()) && !(row.Bulk && row.WaitReason == outbox.WaitRateLimited) {
 		// A row waiting for quiet hours or the rate limit gets back the
 		// scheduled task it had, under the same ID.
 		opts = append(opts, asynq.TaskID(waitTaskIDFor(row.ID, row.SendAfter)), asynq.ProcessAt(row.SendAfter))
 	}
 	_, err = r.Enqueue.EnqueueContext(ctx, task, opts...)
-	if errors.Is(err, asynq.ErrTaskIDConflict) && r.Tasks != nil && len(opts) == 0 {
-		info, ierr := r.Tasks.GetTaskInfo(queues.SMS, SendTaskID(row.ID))
+	if errors.Is(err, asynq.ErrTaskIDConflict) && r.Tasks != nil && len(opts) == 1 {
+		info, ierr := r.Tasks.GetTaskInfo(queue, SendTaskID(row.ID))
 		if ierr == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived) {
 			id := fmt.Sprintf("%s:sweep:%d", SendTaskID(row.ID), row.UpdatedAt.UnixMicro())
-			_, err = r.Enqueue.EnqueueContext(ctx, task, asynq.TaskID(id))
+			_, err = r.Enqueue.EnqueueContext(ctx, task, asynq.Queue(queue), asynq.TaskID(id))
 		}
 	}
 	switch {

@@ -121,8 +121,15 @@ func New(cfg Config) (*Worker, error) {
 				Logger:                   logging.Asynq{L: cfg.Logger.With("queue", q.Name)},
 				LogLevel:                 asynq.WarnLevel,
 			}
+			if q.PollInterval > 0 {
+				acfg.TaskCheckInterval = q.PollInterval
+			}
+			if q.Housekeeping > 0 {
+				acfg.DelayedTaskCheckInterval = q.Housekeeping
+				acfg.JanitorInterval = max(q.Housekeeping, 8*time.Second)
+			}
 			if loop > 0 {
-				acfg.TaskCheckInterval = max(cfg.PollInterval, extraLoopPollInterval)
+				acfg.TaskCheckInterval = max(cfg.PollInterval, q.PollInterval, extraLoopPollInterval)
 				acfg.DelayedTaskCheckInterval = extraLoopHousekeeping
 				acfg.JanitorInterval = extraLoopHousekeeping
 			}

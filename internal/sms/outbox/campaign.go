@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -119,3 +120,36 @@ const (
 	// the salon for that local day.
 	SkipDuplicateReview = "duplicate_review"
 )
+
+// Waiting is a pending row that may still be sent.
+type Waiting struct {
+	// Since is when the row last changed: for a row waiting in line, when
+	// it joined it.
+	Since time.Time
+	// Kind and Category are the row's.
+	Kind, Category string
+}
+
+// Sendable returns which of ids may still be sent: pending rows whose
+// campaign, if any, is neither cancelled nor paused.
+func (s *Store) Sendable(ctx context.Context, ids []int64) (map[int64]Waiting, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, updated_at, kind, category FROM sms_messages m
+		WHERE id = ANY($1) AND status = 'pending' AND NOT `+stoppedCampaign, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read which messages may be sent: %w", err)
+	}
+	out := make(map[int64]Waiting, len(ids))
+	var (
+		id int64
+		w  Waiting
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &w.Since, &w.Kind, &w.Category}, func() error {
+		out[id] = w
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read which messages may be sent: %w", err)
+	}
+	return out, nil
+}

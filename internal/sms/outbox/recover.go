@@ -146,6 +146,12 @@ type IdlePending struct {
 	UpdatedAt time.Time
 	// SendAfter is when it may go out; zero for now.
 	SendAfter time.Time
+	// Bulk is a review or marketing text (not a transactional one).
+	Bulk bool
+	// WaitReason is why it waits (WaitQuietHours, …), if it does.
+	WaitReason string
+	// SalonID is the row's salon.
+	SalonID int64
 }
 
 // ListIdlePending returns up to limit pending rows, by id above afterID,
@@ -156,7 +162,7 @@ type IdlePending struct {
 // rows of a cancelled or paused campaign, which must not be sent.
 func (s *Store) ListIdlePending(ctx context.Context, idleBefore time.Time, withWaiting bool, afterID int64, limit int) ([]IdlePending, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, updated_at, send_after FROM sms_messages m
+		SELECT id, updated_at, send_after, kind = 'review' OR category = 'marketing', coalesce(wait_reason, ''), salon_id FROM sms_messages m
 		WHERE status = 'pending' AND id > $2 AND ($1::timestamptz IS NULL OR updated_at < $1)
 		  AND ($3 OR send_after IS NULL OR send_after < $1)
 		  AND NOT `+stoppedCampaign+`
@@ -169,7 +175,7 @@ func (s *Store) ListIdlePending(ctx context.Context, idleBefore time.Time, withW
 			i     IdlePending
 			after *time.Time
 		)
-		err := row.Scan(&i.ID, &i.UpdatedAt, &after)
+		err := row.Scan(&i.ID, &i.UpdatedAt, &after, &i.Bulk, &i.WaitReason, &i.SalonID)
 		i.SendAfter = deref(after)
 		return i, err
 	})
@@ -189,4 +195,17 @@ func (s *Store) collect(ctx context.Context, op, sql string, args ...any) ([]Mes
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return msgs, nil
+}
+
+// WaitInLine records that the pending rows ids wait for their sender's
+// turn (WaitRateLimited) until about sendAfter; rows no longer pending are
+// left alone.
+func (s *Store) WaitInLine(ctx context.Context, ids []int64, sendAfter time.Time) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE sms_messages SET wait_reason = $2, send_after = $3
+		WHERE id = ANY($1) AND status = 'pending'`, ids, WaitRateLimited, sendAfter)
+	if err != nil {
+		return fmt.Errorf("mark %d messages waiting in line: %w", len(ids), err)
+	}
+	return nil
 }

@@ -73,3 +73,22 @@ func (s *Store) Get(ctx context.Context, id int64) (Message, error) {
 	}
 	return m, nil
 }
+
+// SalonSender returns the salon's own sender and rate (salons.sms_sender,
+// sms_rate_per_second): empty and zero where it has none, for the
+// platform's.
+func (s *Store) SalonSender(ctx context.Context, salonID int64) (sender string, rate float64, err error) {
+	var sp *string
+	var rp *float64
+	err = s.pool.QueryRow(ctx, `SELECT sms_sender, sms_rate_per_second FROM salons WHERE id = $1`, salonID).Scan(&sp, &rp)
+	if err != nil {
+		return "", 0, fmt.Errorf("read sms sender of salon %d: %w", salonID, err)
+	}
+	if sp != nil {
+		sender = *sp
+	}
+	if rp != nil {
+		rate = *rp
+	}
+	return sender, rate, nil
+}
