@@ -425,3 +425,52 @@ func TestLinesComeBackAfterRedisLostItsData(t *testing.T) {
 		t.Errorf("rows = %v and %d texts at the fake, want 40 sent once each", got, len(f.fake.Messages()))
 	}
 }
+
+// TestPausedCampaignInLineResumes: a campaign waits in line when the API
+// pauses it. The Feeder hands none of its texts a turn (they leave the
+// line), the reconciler's pass marks them campaign_paused, and once the
+// campaign sends again the pass brings them back (through sms_bulk, into
+// the line): a worker then sends every one, once.
+func TestPausedCampaignInLineResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a worker")
+	}
+	t.Parallel()
+	f := newFixture(t, t0)
+	ctx := context.Background()
+	_, campaign := f.campaignWith(t, 30)
+	s := f.liveSender(t, 200)
+	l := s.Limiter.(*Limiter)
+	f.dispatchInLine(t, l)
+	f.setCampaign(t, campaign, "paused")
+	feeder := &Feeder{Limiter: l, Store: f.store, Enqueue: f.client, Logger: f.logger}
+	if err := feeder.Feed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids := f.pendingTaskIDs(t); len(ids) != 0 {
+		t.Fatalf("the Feeder handed turns to a paused campaign: %v", ids)
+	}
+	r := f.reconciler()
+	r.Clock, r.Lines = nil, l
+	if err := r.Pass(ctx); err != nil {
+		t.Fatalf("Pass() = %v", err)
+	}
+	if got := f.statuses(t, campaign); got["pending:campaign_paused"] != 30 {
+		t.Fatalf("rows while paused = %v, want 30 pending campaign_paused", got)
+	}
+	f.setCampaign(t, campaign, "sending")
+	if err := r.Pass(ctx); err != nil {
+		t.Fatalf("Pass() = %v", err)
+	}
+	stop := startWorker(t, f, s)
+	defer stop()
+	waitSent(t, f, 30, time.Minute)
+	time.Sleep(200 * time.Millisecond) // a duplicate would show now
+	seen := map[string]int{}
+	for _, m := range f.fake.Messages() {
+		seen[m.To]++
+	}
+	if len(seen) != 30 || len(f.fake.Messages()) != 30 {
+		t.Errorf("fake holds %d texts to %d numbers, want 30 to 30", len(f.fake.Messages()), len(seen))
+	}
+}
