@@ -20,30 +20,37 @@ import (
 // Goal: p99 ≤ 2 s on the same sender, ≤ 250 ms on another.
 func BenchmarkConfirmationLatency(b *testing.B) {
 	for _, tc := range []struct {
-		name string
-		same bool
-	}{{"same sender", true}, {"other sender", false}} {
+		name                string
+		same                bool
+		rate                float64
+		confirmations, busy int
+	}{
+		{"same sender 20/s", true, 20, 100, 5000},
+		{"other sender 20/s", false, 20, 100, 5000},
+		// The rates at which the old single queue was measured.
+		{"same sender 50/s", true, 50, 100, 5000},
+		{"same sender 1/s", true, 1, 10, 1000},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				confirmationLatency(b, tc.same)
+				confirmationLatency(b, tc.same, tc.rate, tc.confirmations, tc.busy)
 			}
 		})
 	}
 }
 
-func confirmationLatency(b *testing.B, same bool) {
-	const confirmations = 100
+func confirmationLatency(b *testing.B, same bool, rate float64, confirmations, recipients int) {
 	f := newFixture(b, t0)
 	ctx := context.Background()
-	busy, _ := f.campaignWith(b, 5000)
+	busy, _ := f.campaignWith(b, recipients)
 	other := f.salon(b, "Quiet Salon", "America/New_York")
-	f.setSender(b, busy, ownNumber, 20)
-	f.setSender(b, other, ownService, 20)
+	f.setSender(b, busy, ownNumber, rate)
+	f.setSender(b, other, ownService, rate)
 	s := f.liveSender(b, 1)
 	d := f.dispatchInLine(b, s.Limiter.(*Limiter))
 	stop := startWorker(b, f, s, d)
 	defer stop()
-	waitSent(b, f, 40, time.Minute) // saturated
+	waitSent(b, f, min(40, int(rate*2)+1), time.Minute) // saturated
 	salon := other
 	if same {
 		salon = busy
