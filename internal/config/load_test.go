@@ -159,7 +159,7 @@ func TestLoadDevelopmentDefaults(t *testing.T) {
 				"RedisTLS":        false,
 				"Providers":       []string{"log", "log", "local"},
 				"ShutdownTimeout": 30 * time.Second,
-				"Queues":          5,
+				"Queues":          6, // the five and the internal sms_bulk
 				"Window":          Window{Start: 8 * time.Hour, End: 21 * time.Hour},
 				"Development":     true,
 				"ConsumerGroup":   "jobs-workers",

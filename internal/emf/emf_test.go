@@ -89,7 +89,7 @@ func TestPublishReportsEachQueueAndTheTotal(t *testing.T) {
 			total = append(total, d.Values["PendingTasks"])
 		}
 	}
-	want := map[string]float64{"emails": 2, "uploads": 0, "sync": 4, "reports": 0, "sms": 3}
+	want := map[string]float64{"emails": 2, "uploads": 0, "sync": 4, "reports": 0, "sms": 3, "sms_bulk": 0}
 	if diff := cmp.Diff(want, pending); diff != "" {
 		t.Errorf("pending by queue (-want +got):\n%s", diff)
 	}

@@ -10,8 +10,8 @@ export const Command = {
   migrate: 'migrate',
 } as const;
 
-/** The queues (queues/queues.go), in catalogue order. */
-export const QUEUES = ['emails', 'uploads', 'sync', 'reports', 'sms'] as const;
+/** The queues (queues/queues.go), in catalogue order, the internal sms_bulk included. */
+export const QUEUES = ['emails', 'uploads', 'sync', 'reports', 'sms', 'sms_bulk'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 /** The worker's embedded-metric-format metrics (internal/emf). */
