@@ -85,7 +85,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 	if err != nil {
 		return nil, err
 	}
-	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16, Lines: limiter}
+	disp := &sms.Dispatcher{DB: d.DB, Store: store, Enqueue: client, Logger: d.Logger, EnqueueWorkers: 16, Lines: limiter, SendNow: s.SendRow}
 	return &SMS{
 		Sender:     s,
 		Dispatcher: disp,

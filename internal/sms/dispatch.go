@@ -32,6 +32,12 @@ type Dispatcher struct {
 	Clock clock.Clock
 	// EnqueueWorkers is how many enqueues run at once during a fan-out.
 	EnqueueWorkers int
+	// SendNow, when set, sends one new confirmation in the dispatch's own
+	// task (Sender.SendRow): a tick with a few new confirmations sends them
+	// at once instead of waiting for a worker to pick their tasks up. The
+	// tasks are enqueued first all the same; whichever claims a row first
+	// sends it, the other finds it taken.
+	SendNow func(ctx context.Context, id int64) error
 	// Lines is where review and marketing texts wait for their sender's
 	// turn: the dispatchers put them in line directly, with no task each.
 	// Nil gives each a task in the bulk queue instead.
@@ -186,6 +192,10 @@ func joinLines(ctx context.Context, lines *Limiter, store *outbox.Store, salon i
 	return len(ids), nil
 }
 
+// sendNowAtMost is how many new confirmations a dispatch sends itself; a
+// larger tick leaves them all to the workers, which send them side by side.
+const sendNowAtMost = 10
+
 // createAndEnqueue stores msgs (new keys only) and enqueues a send for
 // each new row.
 func (d *Dispatcher) createAndEnqueue(ctx context.Context, what string, msgs []outbox.Message) error {
@@ -195,6 +205,14 @@ func (d *Dispatcher) createAndEnqueue(ctx context.Context, what string, msgs []o
 	}
 	if err := d.enqueueSends(ctx, ids, queues.SMS); err != nil {
 		return err
+	}
+	if d.SendNow != nil && len(ids) <= sendNowAtMost {
+		for _, id := range ids {
+			if err := d.SendNow(ctx, id); err != nil {
+				// Its task sends it, retries included.
+				d.Logger.WarnContext(ctx, "sms left to its task", "message_id", id, "error", err)
+			}
+		}
 	}
 	d.Logger.InfoContext(ctx, "sms dispatched", "dispatcher", what, "due", len(msgs), "new", len(ids))
 	return nil

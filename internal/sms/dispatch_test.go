@@ -270,3 +270,32 @@ func TestCampaignRefusedDoesNotBlockOthers(t *testing.T) {
 		t.Errorf("%d rows for the refused campaign, want 0", n)
 	}
 }
+
+// TestDispatchSendsAFewConfirmationsItself: with SendNow, a tick with a
+// new confirmation sends it within the dispatch; its task, enqueued all
+// the same, then finds the row sent and sends nothing more.
+func TestDispatchSendsAFewConfirmationsItself(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	ctx := context.Background()
+	salon := f.salon(t, "Uptown", "America/New_York")
+	const to = "+15555550811"
+	f.appointment(t, salon, f.customer(t, salon, to, false), false)
+	d := f.dispatcher()
+	d.SendNow = f.sender().SendRow
+	if err := d.DispatchConfirmations(ctx, nil, &tasksms.DispatchConfirmationsPayload{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.fake.SentTo(to)); n != 1 {
+		t.Fatalf("fake holds %d texts to %s after the dispatch, want 1", n, to)
+	}
+	if ids := f.pendingTaskIDs(t); len(ids) != 1 {
+		t.Fatalf("pending tasks = %v, want the confirmation's one", ids)
+	}
+	if _, errs := f.drain(t, f.handlers(f.sender())); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if n := len(f.fake.SentTo(to)); n != 1 {
+		t.Errorf("fake holds %d texts to %s after the task ran, want still 1", n, to)
+	}
+}

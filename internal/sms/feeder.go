@@ -94,9 +94,8 @@ func (f *Feeder) feed(ctx context.Context, sender string, p time.Duration) error
 	if err != nil {
 		return err
 	}
-	burst := feedBurst(p)
-	want := int(min(int64(burst), max(inLine, 1)))
-	granted, err := f.Limiter.grant(ctx, sender, p, want, burst)
+	want := int(min(int64(feedBurst(p)), max(inLine, 1)))
+	granted, err := f.Limiter.grant(ctx, sender, p, want, feedAhead)
 	if err != nil || granted == 0 {
 		return err
 	}
@@ -154,6 +153,8 @@ func (f *Feeder) hand(ctx context.Context, row int64, now time.Time) error {
 // rejoin puts texts taken from a sender's lines back in them; a failure
 // leaves them to the sweep (their rows are pending).
 func (f *Feeder) rejoin(ctx context.Context, sender string, p time.Duration, taken []lined) {
+	ctx, cancel := detached(ctx) // also when the pass ends at shutdown
+	defer cancel()
 	for _, t := range taken {
 		turn := Turn{Sender: sender, Rate: float64(time.Second) / float64(p)}
 		if _, err := f.Limiter.Join(ctx, turn, t.Salon, t.Row); err != nil {
@@ -162,17 +163,16 @@ func (f *Feeder) rejoin(ctx context.Context, sender string, p time.Duration, tak
 	}
 }
 
-// feedCatchUp is how far a Feeder's pass may catch up with the turns of a
-// sender that came since the last one: a pass late by up to this much (a
-// busy machine) loses none of the sender's rate.
-const feedCatchUp = 250 * time.Millisecond
+// feedAhead is how far ahead of its time a Feeder may take a turn of a
+// sender: a pass late by up to this much (a busy machine) loses none of the
+// sender's rate, and a confirmation waits at most this much longer than
+// one turn of its sender.
+const feedAhead = 250 * time.Millisecond
 
 // feedBurst is how many turns of a sender with period p one pass may take
-// at once: those of feedCatchUp, and at least two, so that a turn that came
-// between two passes is not lost (with one, every turn would wait for the
-// next pass and the sender would run slow by about half a pass a turn).
+// at most: those of feedAhead, and the one due.
 func feedBurst(p time.Duration) int {
-	return max(int(math.Ceil(float64(feedCatchUp)/float64(p))), 2)
+	return int(math.Ceil(float64(feedAhead)/float64(p))) + 1
 }
 
 // turnTaskID is the ID of the sms:send task that holds a turn of its

@@ -174,33 +174,41 @@ func (l *Limiter) waitBulk(ctx context.Context, sender, key string, limit redis_
 	return time.Duration(inLine+1) * period, nil
 }
 
-// grant takes up to n turns of sender at once for the texts in its lines,
-// as many as its rate has made free since the last ones (up to burst), and
-// none while a transactional text waits for the sender.
-func (l *Limiter) grant(ctx context.Context, sender string, period time.Duration, n, burst int) (int, error) {
+// grant takes up to n turns of sender at once for the texts in its lines:
+// those whose time has come, or comes within ahead, and none while a
+// transactional text waits for the sender. Taking a turn up to ahead early
+// means a pass that comes late by as much loses none of the sender's rate;
+// a transactional text then waits at most ahead longer than one turn.
+func (l *Limiter) grant(ctx context.Context, sender string, period time.Duration, n int, ahead time.Duration) (int, error) {
 	if waiting, err := l.transactionalWaiting(ctx, sender); err != nil || waiting {
 		return 0, err
 	}
-	// AllowN takes all n turns or none. (AllowAtMost would take a
-	// fraction of a turn when fewer than n are free, and lose it.) One
-	// turn first, then as many of the rest as it reports free.
-	limit := redis_rate.Limit{Rate: 1, Period: period, Burst: max(burst, 1)}
-	res, err := l.rl.AllowN(ctx, RateKey(sender), limit, 1)
+	// The limiter's tolerance counts whole emission intervals: a turn is
+	// made of tokens tenths of it, so that ahead is honoured to a tenth
+	// of a turn. The key's state is a time, so the transactional texts'
+	// limit (one interval a turn, no tolerance) shares it exactly.
+	const tokens = 10
+	unit := max(period/tokens, time.Microsecond)
+	limit := redis_rate.Limit{Rate: 1, Period: unit, Burst: tokens + int(math.Ceil(float64(ahead)/float64(unit)))}
+	// AllowN takes all it is asked or nothing (AllowAtMost would take a
+	// fraction of a turn and lose it): one turn first, then as many of the
+	// rest as it reports free.
+	res, err := l.rl.AllowN(ctx, RateKey(sender), limit, tokens)
 	if err != nil {
 		return 0, fmt.Errorf("sms rate limit: %w", err)
 	}
 	if res.Allowed == 0 {
 		return 0, nil
 	}
-	more := min(n-1, res.Remaining)
+	more := min(n-1, res.Remaining/tokens)
 	if more <= 0 {
 		return 1, nil
 	}
-	res, err = l.rl.AllowN(ctx, RateKey(sender), limit, more)
+	res, err = l.rl.AllowN(ctx, RateKey(sender), limit, more*tokens)
 	if err != nil {
 		return 1, fmt.Errorf("sms rate limit: %w", err)
 	}
-	return 1 + res.Allowed, nil
+	return 1 + res.Allowed/tokens, nil
 }
 
 // transactionalWaiting reports whether a transactional text waits for a

@@ -48,6 +48,7 @@ func confirmationLatency(b *testing.B, same bool, rate float64, confirmations, r
 	f.setSender(b, other, ownService, rate)
 	s := f.liveSender(b, 1)
 	d := f.dispatchInLine(b, s.Limiter.(*Limiter))
+	d.SendNow = s.SendRow // as a worker wires it
 	stop := startWorker(b, f, s, d)
 	defer stop()
 	waitSent(b, f, min(40, int(rate*2)+1), time.Minute) // saturated

@@ -85,6 +85,12 @@ func (s *Sender) Send(ctx context.Context, _ *asynq.Task, p *tasksms.SendPayload
 	return waitOutage(s.send(ctx, id))
 }
 
+// SendRow sends outbox row id as its sms:send task would (the
+// confirmations' dispatcher sends a few new rows itself this way).
+func (s *Sender) SendRow(ctx context.Context, id int64) error {
+	return waitOutage(s.send(ctx, id))
+}
+
 // createInline stores a producer's inline message under its idempotency
 // key, so a producer's retry finds the same row.
 func (s *Sender) createInline(ctx context.Context, p tasksms.SendPayload) (int64, error) {
