@@ -100,19 +100,12 @@ func TestLinesTakeInFairTurns(t *testing.T) {
 // salonOf maps each number the fake texted to the salon of its customer.
 func (f *fixture) salonOf(t testing.TB) map[string]int64 {
 	t.Helper()
-	rows, err := f.pool.Query(context.Background(), `SELECT phone, salon_id FROM customers`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
+	rows, _ := f.pool.Query(context.Background(), `SELECT phone, salon_id FROM customers`)
 	out := map[string]int64{}
-	for rows.Next() {
-		var phone string
-		var salon int64
-		if err := rows.Scan(&phone, &salon); err != nil {
-			t.Fatal(err)
-		}
-		out[phone] = salon
+	var phone string
+	var salon int64
+	if _, err := pgx.ForEachRow(rows, []any{&phone, &salon}, func() error { out[phone] = salon; return nil }); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
