@@ -93,7 +93,7 @@ func NewSMS(d *Deps) (*SMS, error) {
 			Store: store, Provider: provider, Enqueue: client, Redis: d.Redis, Metrics: rm, DefaultSender: platform, Lines: limiter,
 			Logger: d.Logger, Skew: 5 * time.Second, Tasks: asynq.NewInspectorFromRedisClient(d.Redis),
 		},
-		Feeder: &sms.Feeder{Limiter: limiter, Store: store, Enqueue: client, Logger: d.Logger.With("component", "sms-feeder"), Metrics: sm},
+		Feeder: &sms.Feeder{Limiter: limiter, Store: store, Enqueue: client, Logger: d.Logger.With("component", "sms-feeder"), Metrics: sm, Quiet: &s.Quiet},
 		Webhooks: &sms.Webhooks{
 			Store: store, AuthToken: cfg.TwilioAuthToken, PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger,
 		},

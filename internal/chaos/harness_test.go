@@ -125,7 +125,7 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 		Enqueue: h.client, Quiet: text.DefaultQuietHours, Logger: h.logger,
 	}
 	disp := &sms.Dispatcher{DB: h.pool, Store: h.store, Enqueue: h.client, Logger: h.logger, EnqueueWorkers: 16, Lines: limiter}
-	h.feeder = (&sms.Feeder{Limiter: limiter, Store: h.store, Enqueue: h.client, Logger: h.logger}).Service()
+	h.feeder = (&sms.Feeder{Limiter: limiter, Store: h.store, Enqueue: h.client, Logger: h.logger, Quiet: &sender.Quiet}).Service()
 	handlers := worker.NewHandlers()
 	worker.Handle(handlers, tasksms.KindSend, sender.Send)
 	worker.Handle(handlers, tasksms.KindDispatchCampaigns, disp.DispatchCampaigns)

@@ -177,7 +177,7 @@ func startWorker(b testing.TB, f *fixture, s *Sender, d ...*Dispatcher) (stop fu
 	}
 	var feeder service.Service = noService{}
 	if l, ok := s.Limiter.(*Limiter); ok {
-		feeder = (&Feeder{Limiter: l, Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger}).Service()
+		feeder = (&Feeder{Limiter: l, Store: f.store, Enqueue: asynq.NewClientFromRedisClient(rdb), Logger: f.logger, Quiet: &s.Quiet}).Service()
 	}
 	w, err := worker.New(worker.Config{
 		Redis: rdb, Queues: qs,

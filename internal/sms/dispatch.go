@@ -183,7 +183,7 @@ func joinLines(ctx context.Context, lines *Limiter, store *outbox.Store, salon i
 	if err != nil {
 		return 0, err
 	}
-	if err := store.WaitInLine(ctx, ids, now.Add(wait+store.StuckAfter())); err != nil {
+	if err := store.MarkWaiting(ctx, ids, outbox.WaitRateLimited, now.Add(wait+store.StuckAfter())); err != nil {
 		return 0, err
 	}
 	if _, err := lines.Join(ctx, turn, salon, ids...); err != nil {

@@ -467,3 +467,60 @@ func TestPausedCampaignInLineResumes(t *testing.T) {
 		t.Errorf("fake holds %d texts to %d numbers, want 30 to 30", len(f.fake.Messages()), len(seen))
 	}
 }
+
+// TestFeederHoldsTextsOfSalonsInQuietHours: two salons share a sender; it
+// is night at one of them. A Feeder pass hands its turns to the other
+// salon's texts only; the night salon's wait, pending quiet_hours, for the
+// opening of its window, each with its send scheduled then in sms_bulk.
+func TestFeederHoldsTextsOfSalonsInQuietHours(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, t0)
+	ctx := context.Background()
+	now := time.Now()
+	// Zones where it is now 02:00 and 13:00 (Etc zones' signs are inverted).
+	zoneAt := func(hour int) string {
+		off := (hour - now.UTC().Hour() + 24) % 24
+		if off > 12 {
+			off -= 24
+		}
+		if off == 0 {
+			return "UTC"
+		}
+		return fmt.Sprintf("Etc/GMT%+d", -off)
+	}
+	l, err := NewLimiter(f.rdb.Client, serviceSID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	night, nightCampaign := f.campaignWith(t, 4)
+	day, dayCampaign := f.campaignWith(t, 3)
+	for salon, zone := range map[int64]string{night: zoneAt(2), day: zoneAt(13)} {
+		if _, err := f.pool.Exec(ctx, `UPDATE salons SET timezone = $2 WHERE id = $1`, salon, zone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.dispatchInLine(t, l)
+	quiet := text.DefaultQuietHours
+	feeder := &Feeder{Limiter: l, Store: f.store, Enqueue: f.client, Logger: f.logger, Quiet: &quiet}
+	if err := feeder.Feed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	handed, err := f.insp.ListPendingTasks(queues.SMSBulk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := f.ids(t, `SELECT id FROM sms_messages WHERE campaign_id = $1`, dayCampaign); len(handed) != len(want) {
+		t.Errorf("%d turns handed, want the day salon's %d texts only", len(handed), len(want))
+	}
+	if got := f.statuses(t, nightCampaign); got["pending:quiet_hours"] != 4 {
+		t.Fatalf("night salon's rows = %v, want 4 pending quiet_hours", got)
+	}
+	loc, _ := time.LoadLocation(zoneAt(2))
+	opening := quiet.NextOpening(now, loc)
+	for _, id := range f.ids(t, `SELECT id FROM sms_messages WHERE campaign_id = $1`, nightCampaign) {
+		f.wantTaskAt(t, id, opening)
+	}
+	if n, err := l.InLine(ctx, serviceSID); err != nil || n != 0 {
+		t.Errorf("InLine after the pass = %d, %v; want 0", n, err)
+	}
+}

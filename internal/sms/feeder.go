@@ -15,6 +15,7 @@ import (
 
 	"github.com/salonworks/jobs/internal/service"
 	"github.com/salonworks/jobs/internal/sms/outbox"
+	"github.com/salonworks/jobs/internal/sms/text"
 	"github.com/salonworks/jobs/queues"
 )
 
@@ -49,6 +50,11 @@ type Feeder struct {
 	Logger  *slog.Logger
 	// Metrics counts the turns handed out by class; nil counts nothing.
 	Metrics *SendMetrics
+	// Quiet, when set, is the sending window of review and marketing
+	// texts (SMS_QUIET_HOURS): a text whose salon is outside it takes no
+	// turn, it waits for the window's opening (a task in sms_bulk), and
+	// the turn goes to the next text in line.
+	Quiet *text.QuietHours
 
 	mu        sync.Mutex
 	idleUntil time.Time
@@ -124,6 +130,13 @@ func (f *Feeder) feed(ctx context.Context, sender string, p time.Duration) error
 			if !ok {
 				continue // sent, skipped, or its campaign stopped meanwhile
 			}
+			if opening, quiet := f.quiet(w, now); quiet {
+				if err := f.holdQuiet(ctx, t.Row, opening); err != nil {
+					// Pending all the same: its task or the sweep sends it.
+					f.Logger.WarnContext(ctx, "sms text left to the sweep", "message_id", t.Row, "error", err)
+				}
+				continue
+			}
 			// In line since it joined: the row's last change.
 			f.Metrics.turnWaited(textClass(outbox.Message{Kind: w.Kind, Category: w.Category}), now.Sub(w.Since))
 			handed++
@@ -132,6 +145,39 @@ func (f *Feeder) feed(ctx context.Context, sender string, p time.Duration) error
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// quiet reports whether w's salon is outside the sending window at now, and
+// when the window opens. A zone that does not load is left to the send
+// path, which holds the text rather than guess.
+func (f *Feeder) quiet(w outbox.Waiting, now time.Time) (time.Time, bool) {
+	if f.Quiet == nil {
+		return time.Time{}, false
+	}
+	loc, err := time.LoadLocation(w.Zone)
+	if err != nil || f.Quiet.Allowed(now, loc) {
+		return time.Time{}, false
+	}
+	return f.Quiet.NextOpening(now, loc), true
+}
+
+// holdQuiet makes row wait for the opening of its salon's window: its
+// wait recorded, and its send scheduled then in sms_bulk under the ID the
+// send path would give it.
+func (f *Feeder) holdQuiet(ctx context.Context, row int64, opening time.Time) error {
+	if err := f.Store.MarkWaiting(ctx, []int64{row}, outbox.WaitQuietHours, opening); err != nil {
+		return err
+	}
+	f.Metrics.waited(outbox.WaitQuietHours)
+	task, err := NewSendTask(row)
+	if err != nil {
+		return err
+	}
+	_, err = f.Enqueue.EnqueueContext(ctx, task, asynq.Queue(queues.SMSBulk), asynq.TaskID(waitTaskIDFor(row, opening)), asynq.ProcessAt(opening))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("schedule sms %d for %s: %w", row, opening.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }

@@ -128,14 +128,17 @@ type Waiting struct {
 	Since time.Time
 	// Kind and Category are the row's.
 	Kind, Category string
+	// Zone is its salon's time zone.
+	Zone string
 }
 
 // Sendable returns which of ids may still be sent: pending rows whose
 // campaign, if any, is neither cancelled nor paused.
 func (s *Store) Sendable(ctx context.Context, ids []int64) (map[int64]Waiting, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, updated_at, kind, category FROM sms_messages m
-		WHERE id = ANY($1) AND status = 'pending' AND NOT `+stoppedCampaign, ids)
+		SELECT m.id, m.updated_at, m.kind, m.category, s.timezone
+		FROM sms_messages m JOIN salons s ON s.id = m.salon_id
+		WHERE m.id = ANY($1) AND m.status = 'pending' AND NOT `+stoppedCampaign, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read which messages may be sent: %w", err)
 	}
@@ -144,7 +147,7 @@ func (s *Store) Sendable(ctx context.Context, ids []int64) (map[int64]Waiting, e
 		id int64
 		w  Waiting
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &w.Since, &w.Kind, &w.Category}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &w.Since, &w.Kind, &w.Category, &w.Zone}, func() error {
 		out[id] = w
 		return nil
 	})

@@ -197,15 +197,15 @@ func (s *Store) collect(ctx context.Context, op, sql string, args ...any) ([]Mes
 	return msgs, nil
 }
 
-// WaitInLine records that the pending rows ids wait for their sender's
-// turn (WaitRateLimited) until about sendAfter; rows no longer pending are
-// left alone.
-func (s *Store) WaitInLine(ctx context.Context, ids []int64, sendAfter time.Time) error {
+// MarkWaiting records that the pending rows ids wait, for waitReason
+// (WaitRateLimited: in their sender's line; WaitQuietHours), until about
+// sendAfter; rows no longer pending are left alone.
+func (s *Store) MarkWaiting(ctx context.Context, ids []int64, waitReason string, sendAfter time.Time) error {
 	_, err := s.pool.Exec(ctx, `
 		UPDATE sms_messages SET wait_reason = $2, send_after = $3
-		WHERE id = ANY($1) AND status = 'pending'`, ids, WaitRateLimited, sendAfter)
+		WHERE id = ANY($1) AND status = 'pending'`, ids, waitReason, sendAfter)
 	if err != nil {
-		return fmt.Errorf("mark %d messages waiting in line: %w", len(ids), err)
+		return fmt.Errorf("mark %d messages waiting (%s): %w", len(ids), waitReason, err)
 	}
 	return nil
 }
