@@ -170,7 +170,7 @@ func (d *Dashboard) lookupPayload(queue, id string) (string, []byte, bool) {
 
 // listQueues makes asynq list every queue of the catalogue, empty ones
 // too, until that has worked once: a dashboard started before any worker
-// still shows the five queues.
+// still shows every queue (the five and the internal sms_bulk).
 func (d *Dashboard) listQueues(ctx context.Context) {
 	if d.listed.Load() {
 		return
