@@ -30,7 +30,7 @@ func TestAdminServesDashboardHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{
-		"APP_ENV": "test", "REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": freeAddr(t), "LOG_FORMAT": "json",
+		"APP_ENV": "test", "REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": testenv.FreeAddr(t), "LOG_FORMAT": "json",
 		"ADMIN_USERS":    "ops:admin:" + string(hash),
 		"PROMETHEUS_URL": "http://prometheus.invalid:9090",
 	}
@@ -83,7 +83,7 @@ func TestAdminServesDashboardHealthAndMetrics(t *testing.T) {
 		t.Errorf("unsigned webhook: status %d, WWW-Authenticate %q; want 403 from the signature check",
 			resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
-	if err := p.stop(t, 10*time.Second); err != nil {
+	if err := p.Stop(t, 10*time.Second); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 	if !strings.Contains(p.Logs(), `"msg":"dashboard login failed","user":"ops"`) {

@@ -56,13 +56,13 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 		},
 		{
 			name: "scheduler", args: []string{"scheduler"},
-			env:      map[string]string{"REDIS_URL": r.URL(), "HTTP_ADDR": freeAddr(t)},
+			env:      map[string]string{"REDIS_URL": r.URL(), "HTTP_ADDR": testenv.FreeAddr(t)},
 			required: []string{"REDIS_URL"}, serves: true,
 		},
 		{
 			name: "admin", args: []string{"admin"},
 			env: map[string]string{
-				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": freeAddr(t),
+				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": testenv.FreeAddr(t),
 				"ADMIN_USERS":  "ops:admin:" + string(hash),
 				"SMS_PROVIDER": "twilio", "TWILIO_AUTH_TOKEN": "tw1l10t0ken", "PUBLIC_BASE_URL": "https://jobs.example.com",
 			},
@@ -72,7 +72,7 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 		{
 			name: "admin without twilio", args: []string{"admin"},
 			env: map[string]string{
-				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": freeAddr(t),
+				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": testenv.FreeAddr(t),
 				"ADMIN_USERS": "ops:admin:" + string(hash),
 			},
 			required: []string{"REDIS_URL", "DATABASE_URL", "ADMIN_USERS"}, serves: true,
@@ -81,7 +81,7 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 		{
 			name: "worker", args: []string{"worker"},
 			env: map[string]string{
-				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": freeAddr(t),
+				"REDIS_URL": r.URL(), "DATABASE_URL": pg.URL, "HTTP_ADDR": testenv.FreeAddr(t),
 				"SMS_PROVIDER": "log", "EMAIL_PROVIDER": "log", "STORAGE": "local", "ALLOW_LOG_PROVIDERS": "true",
 				"LOCAL_STORAGE_DIR": t.TempDir(),
 			},
@@ -122,7 +122,7 @@ func TestEachCommandRunsOnItsOwnVariables(t *testing.T) {
 					t.Errorf("unsigned Twilio callback: %d, want %d", resp.StatusCode, tt.webhook)
 				}
 			}
-			if err := p.stop(t, 15*time.Second); err != nil {
+			if err := p.Stop(t, 15*time.Second); err != nil {
 				t.Errorf("exit after SIGTERM: %v", err)
 			}
 		})

@@ -133,11 +133,11 @@ func TestReadinessFollowsDependencies(t *testing.T) {
 	t.Parallel()
 	pg := testenv.NewPostgres(t)
 	proxy, dbURL := newPGProxy(t, pg.URL)
-	redisAddr := freeAddr(t)
+	redisAddr := testenv.FreeAddr(t)
 	redisSrv := startRedis(t, redisAddr)
 	env := map[string]string{
 		"APP_ENV": "test", "DATABASE_URL": dbURL, "REDIS_URL": "redis://" + redisAddr + "/0",
-		"HTTP_ADDR": freeAddr(t), "SHUTDOWN_TIMEOUT": "3s",
+		"HTTP_ADDR": testenv.FreeAddr(t), "SHUTDOWN_TIMEOUT": "3s",
 	}
 	w := start(t, env, "worker")
 	base := "http://" + env["HTTP_ADDR"]
@@ -188,7 +188,7 @@ func TestReadinessFollowsDependencies(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return strings.Contains(string(b), `"redis":{"status":"ok"`)
 	})
-	if err := w.stop(t, 10*time.Second); err != nil {
+	if err := w.Stop(t, 10*time.Second); err != nil {
 		t.Fatalf("worker exit: %v", err)
 	}
 }

@@ -64,10 +64,10 @@ func TestTwoSchedulersEnqueueEachTickOnce(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
 	file := writeSchedule(t, "replace_defaults: true\nentries:\n  - {name: fast, cron: '@every 1s', kind: sync:daily_stats}\n")
-	var procs []*proc
+	var procs []*testenv.Process
 	for range 2 {
 		env := schedulerEnv(r, file)
-		env["HTTP_ADDR"] = freeAddr(t)
+		env["HTTP_ADDR"] = testenv.FreeAddr(t)
 		p := start(t, env, "scheduler")
 		waitHTTP(t, "http://"+env["HTTP_ADDR"]+"/health/ready", http.StatusOK, 20*time.Second)
 		procs = append(procs, p)
@@ -75,7 +75,7 @@ func TestTwoSchedulersEnqueueEachTickOnce(t *testing.T) {
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	testenv.WaitFor(t, 60*time.Second, "33 ticks", func() bool { return len(scheduledTicks(t, insp, "sync", "fast")) >= 33 })
 	for _, p := range procs {
-		if err := p.stop(t, 10*time.Second); err != nil {
+		if err := p.Stop(t, 10*time.Second); err != nil {
 			t.Errorf("scheduler exit: %v", err)
 		}
 	}
@@ -122,13 +122,13 @@ entries:
   - {name: caught, cron: '@every 2s', kind: sync:daily_stats, grace: 1m}
   - {name: dropped, cron: '@every 2s', kind: salon:reset_queue, grace: 0s}
 `)
-	procs := map[int]*proc{}
+	procs := map[int]*testenv.Process{}
 	for range 2 {
 		env := schedulerEnv(r, file)
-		env["HTTP_ADDR"] = freeAddr(t)
+		env["HTTP_ADDR"] = testenv.FreeAddr(t)
 		p := start(t, env, "scheduler")
 		waitHTTP(t, "http://"+env["HTTP_ADDR"]+"/health/ready", http.StatusOK, 20*time.Second)
-		procs[p.cmd.Process.Pid] = p
+		procs[p.Cmd.Process.Pid] = p
 	}
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	testenv.WaitFor(t, 30*time.Second, "a few ticks", func() bool { return len(scheduledTicks(t, insp, "sync", "caught")) >= 3 })
@@ -147,7 +147,7 @@ entries:
 	}
 	var leaderPid int
 	fmt.Sscanf(strings.Split(leaderID, ":")[1], "%d", &leaderPid)
-	leader, follower := procs[leaderPid], (*proc)(nil)
+	leader, follower := procs[leaderPid], (*testenv.Process)(nil)
 	for pid, p := range procs {
 		if pid != leaderPid {
 			follower = p
@@ -157,8 +157,8 @@ entries:
 		t.Fatalf("leader %q is not one of the two processes", leaderID)
 	}
 	killedAt := time.Now()
-	leader.cmd.Process.Signal(syscall.SIGKILL)
-	<-leader.done
+	leader.Cmd.Process.Signal(syscall.SIGKILL)
+	<-leader.Done()
 	testenv.WaitFor(t, 20*time.Second, "the follower to lead", func() bool {
 		return strings.Contains(follower.Logs(), `"msg":"scheduler became leader"`)
 	})
@@ -176,7 +176,7 @@ entries:
 		}
 		return false
 	})
-	if err := follower.stop(t, 10*time.Second); err != nil {
+	if err := follower.Stop(t, 10*time.Second); err != nil {
 		t.Errorf("follower exit: %v", err)
 	}
 

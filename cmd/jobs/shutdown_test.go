@@ -86,7 +86,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 	t.Cleanup(srv.Close)
 	env := map[string]string{
 		"APP_ENV": "test", "DATABASE_URL": pg.URL, "REDIS_URL": r.URL(),
-		"HTTP_ADDR": freeAddr(t), "SHUTDOWN_TIMEOUT": "5s", "WORKER_QUEUES": "sync",
+		"HTTP_ADDR": testenv.FreeAddr(t), "SHUTDOWN_TIMEOUT": "5s", "WORKER_QUEUES": "sync",
 		"API_BASE_URL": srv.URL, "API_KEY": "k3y-never-logged", "LOG_FORMAT": "json",
 	}
 	client := asynq.NewClientFromRedisClient(r.Client)
@@ -131,7 +131,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 	for i := 3; i < 10; i++ {
 		ids = append(ids, enqueue(i))
 	}
-	if err := w.stop(t, 15*time.Second); err != nil {
+	if err := w.Stop(t, 15*time.Second); err != nil {
 		t.Fatalf("worker exit after SIGTERM: %v (want 0)", err)
 	}
 
@@ -180,7 +180,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 	if info, err := insp.GetTaskInfo("uploads", other.ID); err != nil || info.State != asynq.TaskStatePending {
 		t.Errorf("task of an unserved queue: %v %v, want still pending", info, err)
 	}
-	if err := w2.stop(t, 15*time.Second); err != nil {
+	if err := w2.Stop(t, 15*time.Second); err != nil {
 		t.Fatalf("second worker exit: %v", err)
 	}
 	_, completed, _ = api.snapshot()
@@ -189,7 +189,7 @@ func TestShutdownLosesNothingAndRunsNothingTwice(t *testing.T) {
 			t.Errorf("/t/%d completed %d times, want exactly 1", i, n)
 		}
 	}
-	for _, p := range []*proc{w, w2} {
+	for _, p := range []*testenv.Process{w, w2} {
 		if strings.Contains(p.Logs(), "k3y-never-logged") {
 			t.Error("API_KEY appeared in the log")
 		}

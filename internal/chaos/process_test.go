@@ -1,15 +1,9 @@
 package chaos
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -44,12 +38,12 @@ func testWorkerKill(t *testing.T, recipients int, rate float64, within time.Dura
 
 	env := map[string]string{
 		"APP_ENV": "test", "LOG_FORMAT": "json",
-		"DATABASE_URL": h.pg.URL, "REDIS_URL": h.rdb.URL(), "HTTP_ADDR": freeAddr(t),
+		"DATABASE_URL": h.pg.URL, "REDIS_URL": h.rdb.URL(), "HTTP_ADDR": testenv.FreeAddr(t),
 		"WORKER_QUEUES": "sms", "SMS_PROVIDER": "twilio", "TWILIO_API_BASE": h.standin.URL(),
 		"TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken, "TWILIO_FROM": fromNumber,
 		"SMS_RATE_PER_SECOND": strconv.FormatFloat(rate, 'f', -1, 64),
 	}
-	w := startJobs(t, bin, env)
+	w := testenv.StartProcess(t, bin, env, "worker")
 
 	client := asynq.NewClientFromRedisClient(h.rdb.Client)
 	t.Cleanup(func() { client.Close() })
@@ -70,12 +64,12 @@ func testWorkerKill(t *testing.T, recipients int, rate float64, within time.Dura
 			if time.Now().After(deadline) {
 				t.Fatalf("kill %d: only %d texts at the stand-in within %s, waiting for %d", i+1, len(h.standin.Messages()), within, want)
 			}
-			if w.exited() {
-				t.Fatalf("kill %d: the worker exited on its own: %v", i+1, w.err)
+			if w.Exited() {
+				t.Fatalf("kill %d: the worker exited on its own: %v", i+1, w.Err())
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		w.kill(t)
+		w.Kill(t)
 		at := len(h.standin.Messages())
 		var claimed, handed int
 		err := h.pg.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE handed_at IS NULL), count(*) FILTER (WHERE handed_at IS NOT NULL)
@@ -86,7 +80,7 @@ func testWorkerKill(t *testing.T, recipients int, rate float64, within time.Dura
 		// Cumulative: the rows of earlier kills stay claimed until their
 		// claim is stale (outbox.StuckAfter).
 		t.Logf("kill -9 %d at %d texts at the stand-in; rows left sending by the kills so far: %d claimed, not handed to Twilio; %d handed, no answer", i+1, at, claimed, handed)
-		w = startJobs(t, bin, env)
+		w = testenv.StartProcess(t, bin, env, "worker")
 	}
 	restarted := time.Now()
 	settle := h.waitSettled(restarted, within)
@@ -96,28 +90,24 @@ func testWorkerKill(t *testing.T, recipients int, rate float64, within time.Dura
 var (
 	buildOnce sync.Once
 	buildDir  string
+	buildBin  string
 	buildErr  error
 )
 
-// buildJobs builds ./cmd/jobs once for the test binary's life, the way
-// the Makefile and the Dockerfile do, and returns its path.
+// buildJobs builds ./cmd/jobs once for the test binary's life and returns
+// its path.
 func buildJobs(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		if buildDir, buildErr = os.MkdirTemp("", "chaos-jobs-"); buildErr != nil {
 			return
 		}
-		bin := filepath.Join(buildDir, "jobs")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "github.com/salonworks/jobs/cmd/jobs")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build jobs: %w\n%s", err, out)
-		}
+		buildBin, buildErr = testenv.BuildJobs(buildDir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return filepath.Join(buildDir, "jobs")
+	return buildBin
 }
 
 func TestMain(m *testing.M) {
@@ -126,86 +116,4 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
-}
-
-// jobsProc is one run of the jobs binary, its log kept for a failure.
-type jobsProc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
-
-	mu  sync.Mutex
-	log bytes.Buffer
-}
-
-// startJobs runs `jobs worker` with exactly env (plus PATH); it is killed
-// at t's cleanup if still running, and its log shown if t failed.
-func startJobs(t *testing.T, bin string, env map[string]string) *jobsProc {
-	t.Helper()
-	cmd := exec.Command(bin, "worker")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	p := &jobsProc{cmd: cmd, done: make(chan struct{})}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.log.Write(sc.Bytes())
-			p.log.WriteByte('\n')
-			p.mu.Unlock()
-		}
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		if !p.exited() {
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			p.mu.Lock()
-			t.Logf("jobs worker (pid %d) log:\n%s", cmd.Process.Pid, p.log.String())
-			p.mu.Unlock()
-		}
-	})
-	return p
-}
-
-func (p *jobsProc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL and waits until the process is gone.
-func (p *jobsProc) kill(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-p.done
-}
-
-// freeAddr returns a loopback address with a port nobody listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

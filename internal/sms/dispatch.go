@@ -146,15 +146,10 @@ func (d *Dispatcher) lineUp(ctx context.Context, salon int64, msgs []outbox.Mess
 		}
 		return ids, d.enqueueSends(ctx, ids, queues.SMSBulk)
 	}
-	turn, err := salonTurn(ctx, d.Store, salon)
+	turn, after, err := d.Lines.lineTurn(ctx, d.Store, salon, len(msgs), d.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	wait, err := d.Lines.lineWait(ctx, turn, len(msgs))
-	if err != nil {
-		return nil, err
-	}
-	after := d.Clock.Now().Add(wait + d.Store.StuckAfter())
 	for i := range msgs {
 		msgs[i].WaitReason, msgs[i].SendAfter = outbox.WaitRateLimited, after
 	}
@@ -175,15 +170,11 @@ func (d *Dispatcher) lineUp(ctx context.Context, salon int64, msgs []outbox.Mess
 // store's StuckAfter, see Sender.joinLine). It returns how many it put in
 // line.
 func joinLines(ctx context.Context, lines *Limiter, store *outbox.Store, salon int64, ids []int64, now time.Time) (int, error) {
-	turn, err := salonTurn(ctx, store, salon)
+	turn, after, err := lines.lineTurn(ctx, store, salon, len(ids), now)
 	if err != nil {
 		return 0, err
 	}
-	wait, err := lines.lineWait(ctx, turn, len(ids))
-	if err != nil {
-		return 0, err
-	}
-	if err := store.MarkWaiting(ctx, ids, outbox.WaitRateLimited, now.Add(wait+store.StuckAfter())); err != nil {
+	if err := store.MarkWaiting(ctx, ids, outbox.WaitRateLimited, after); err != nil {
 		return 0, err
 	}
 	if _, err := lines.Join(ctx, turn, salon, ids...); err != nil {

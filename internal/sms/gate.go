@@ -31,11 +31,6 @@ func (s *Sender) quietHours(ctx context.Context, m outbox.Message, now time.Time
 	return true, s.waitUntil(ctx, m, outbox.WaitQuietHours, s.Quiet.NextOpening(now, loc))
 }
 
-// salonTurn is the sender and rate of the salon's texts.
-func (s *Sender) salonTurn(ctx context.Context, salonID int64) (Turn, error) {
-	return salonTurn(ctx, s.Store, salonID)
-}
-
 // salonTurn is the sender and rate of the salon's texts: its own, or the
 // platform's (empty, zero) where it has none.
 func salonTurn(ctx context.Context, store *outbox.Store, salonID int64) (Turn, error) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/salonworks/jobs/internal/sms/outbox"
 )
 
 // Review and marketing texts that cannot go out at once wait for a turn of
@@ -120,18 +122,25 @@ func (l *Limiter) Join(ctx context.Context, turn Turn, salon int64, rows ...int6
 	return n, nil
 }
 
-// lineWait is how long n more texts of turn's sender may expect to wait in
-// line: a turn each for every text in its lines and for them.
-func (l *Limiter) lineWait(ctx context.Context, turn Turn, n int) (time.Duration, error) {
+// lineTurn is the turn of salon's sender, and the send_after of n more of
+// its texts put in line at now: past their expected turn (a turn each for
+// every text in the sender's lines and for them) by the store's
+// StuckAfter, after which the sweep looks for them should the line be
+// lost (see Sender.joinLine).
+func (l *Limiter) lineTurn(ctx context.Context, store *outbox.Store, salon int64, n int, now time.Time) (Turn, time.Time, error) {
+	turn, err := salonTurn(ctx, store, salon)
+	if err != nil {
+		return Turn{}, time.Time{}, err
+	}
 	sender, rate, _, err := l.resolve(turn)
 	if err != nil {
-		return 0, err
+		return Turn{}, time.Time{}, err
 	}
 	in, err := l.InLine(ctx, sender)
 	if err != nil {
-		return 0, err
+		return Turn{}, time.Time{}, err
 	}
-	return time.Duration(in+int64(n)) * period(rate), nil
+	return turn, now.Add(time.Duration(in+int64(n))*period(rate) + store.StuckAfter()), nil
 }
 
 // InLine is how many texts wait in the lines of sender (empty: the

@@ -139,7 +139,7 @@ func (s *Sender) send(ctx context.Context, id int64) error {
 	if wait, err := s.quietHours(ctx, m, now); err != nil || wait {
 		return err
 	}
-	turn, err := s.salonTurn(ctx, m.SalonID)
+	turn, err := salonTurn(ctx, s.Store, m.SalonID)
 	if err != nil {
 		return s.putBack(ctx, m, err)
 	}
