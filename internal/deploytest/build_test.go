@@ -129,12 +129,12 @@ func makefileBuild(t *testing.T) goBuild {
 	return parseGoBuild(t, "Makefile", shellWords(line))
 }
 
-// testsBuild returns the go build with which cmd/jobs's tests build the
-// binary they run (TestMain in binary_test.go).
+// testsBuild returns the go build with which the tests that run the binary
+// (cmd/jobs, the chaos suite) build it: testenv.BuildJobs.
 func testsBuild(t *testing.T) goBuild {
 	t.Helper()
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "binary_test.go", readRepoFile(t, "cmd/jobs/binary_test.go"), 0)
+	f, err := parser.ParseFile(fset, "process.go", readRepoFile(t, "internal/testenv/process.go"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func testsBuild(t *testing.T) goBuild {
 		}
 		return true
 	})
-	return parseGoBuild(t, "cmd/jobs/binary_test.go", words)
+	return parseGoBuild(t, "internal/testenv/process.go", words)
 }
 
 // TestDockerfileBuildsTheBinaryTheTestsRun compares the three go build
@@ -183,7 +183,7 @@ func TestDockerfileBuildsTheBinaryTheTestsRun(t *testing.T) {
 	if diff := cmp.Diff(docker, mk); diff != "" {
 		t.Errorf("Makefile build differs from the Dockerfile's (-docker +make):\n%s", diff)
 	}
-	tests.XVars, tests.Package = docker.XVars, docker.Package // the tests build "." in cmd/jobs, unstamped
+	tests.XVars, tests.Package = docker.XVars, docker.Package // the tests build by package path (testenv.BuildJobs), unstamped
 	if diff := cmp.Diff(docker, tests); diff != "" {
 		t.Errorf("the tests' build differs from the Dockerfile's (-docker +tests):\n%s", diff)
 	}
