@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
@@ -148,7 +150,7 @@ func TestNoDashboardRouteShowsASecret(t *testing.T) {
 		RetryDelayFunc: func(int, error, *asynq.Task) time.Duration { return time.Hour },
 	})
 	mux := asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
-		id, _ := asynq.GetTaskID(ctx)
+		id, _ := taskinfo.ID(ctx)
 		quote := "refused " + string(task.Payload()) + " " + probeText + " token=" + bareSecret
 		switch {
 		case strings.HasPrefix(id, "active-"):

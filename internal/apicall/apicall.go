@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/clock"
 	"github.com/salonworks/jobs/internal/taskerr"
@@ -69,7 +71,7 @@ func (h *Caller) Call(ctx context.Context, _ *asynq.Task, p *synctasks.APICallPa
 	}
 	req.Header.Set(KeyHeader, h.Key)
 	req.Header.Set("User-Agent", h.UserAgent)
-	if id, ok := asynq.GetTaskID(ctx); ok {
+	if id, ok := taskinfo.ID(ctx); ok {
 		// The same task retried carries the same key, so the API can
 		// deduplicate a call whose answer was lost.
 		req.Header.Set("Idempotency-Key", id)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/ingest"
@@ -23,7 +25,7 @@ type recorder struct {
 }
 
 func (rec *recorder) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	id, _ := asynq.GetTaskID(ctx)
+	id, _ := taskinfo.ID(ctx)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if rec.runs == nil {

@@ -14,7 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
+
+	"github.com/salonworks/jobs/internal/taskinfo"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,11 +55,11 @@ type Generator struct {
 // Generate handles one attempt of report:generate: it makes the report the
 // payload names, writing its progress to the task's result.
 func (g *Generator) Generate(ctx context.Context, t *asynq.Task, p *taskreport.GeneratePayload) error {
-	return g.generate(ctx, p.ReportID, t.ResultWriter())
+	return g.generate(ctx, p.ReportID, taskinfo.Result(ctx, t))
 }
 
 // generate makes report id; result, when not nil, receives progress.
-func (g *Generator) generate(ctx context.Context, id int64, result *asynq.ResultWriter) error {
+func (g *Generator) generate(ctx context.Context, id int64, result io.Writer) error {
 	r, err := claim(ctx, g.DB, id, g.Clock.Now())
 	switch {
 	case errors.Is(err, errNoReport):
@@ -129,8 +132,8 @@ func (g *Generator) finalAttempt(ctx context.Context) bool {
 	if g.FinalAttempt != nil {
 		return g.FinalAttempt(ctx)
 	}
-	retried, ok1 := asynq.GetRetryCount(ctx)
-	limit, ok2 := asynq.GetMaxRetry(ctx)
+	retried, ok1 := taskinfo.RetryCount(ctx)
+	limit, ok2 := taskinfo.MaxRetry(ctx)
 	return ok1 && ok2 && retried >= limit
 }
 
@@ -173,7 +176,7 @@ func truncate(s string, n int) string {
 type progress struct {
 	g      *Generator
 	id     int64
-	result *asynq.ResultWriter
+	result io.Writer
 	last   int
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 
 	"github.com/salonworks/jobs/internal/service"
@@ -231,11 +233,11 @@ func turnTaskID(row int64, at time.Time) string {
 // still fresh (by the wall clock, as the turns are): it was handed out by a
 // Feeder, and this is its first attempt (a retry asks the limiter again).
 func heldTurn(ctx context.Context) bool {
-	id, ok := asynq.GetTaskID(ctx)
+	id, ok := taskinfo.ID(ctx)
 	if !ok {
 		return false
 	}
-	if n, ok := asynq.GetRetryCount(ctx); !ok || n > 0 {
+	if n, ok := taskinfo.RetryCount(ctx); !ok || n > 0 {
 		return false
 	}
 	_, ms, found := strings.Cut(id, ":turn:")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/salonworks/jobs/internal/sms/outbox"
@@ -107,7 +109,7 @@ func (s *Sender) waitUntil(ctx context.Context, m outbox.Message, reason string,
 	// A task ID per row and moment: a retry of this task schedules the
 	// same one, never a second.
 	id := waitTaskIDFor(m.ID, at)
-	if cur, ok := asynq.GetTaskID(ctx); ok && cur == id {
+	if cur, ok := taskinfo.ID(ctx); ok && cur == id {
 		// This very task was scheduled for that moment and runs a little
 		// early by this worker's clock: asynq would refuse the ID and the
 		// row would be left with no task. Retry this one instead.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/queues"
@@ -25,12 +27,12 @@ func continueRateLimited(q queues.Queue, client *asynq.Client) func(asynq.Handle
 			if !limited {
 				return err
 			}
-			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			retried, _ := taskinfo.RetryCount(ctx)
+			maxRetry, _ := taskinfo.MaxRetry(ctx)
 			if retried < maxRetry {
 				return err
 			}
-			id, _ := asynq.GetTaskID(ctx)
+			id, _ := taskinfo.ID(ctx)
 			// The headers go along: the continued task stays in its trace.
 			cont := asynq.NewTaskWithHeaders(t.Type(), t.Payload(), t.Headers())
 			retention := q.RetentionOf(t.Type())

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/redact"
@@ -63,9 +65,9 @@ func observe(q queues.Queue, logger *slog.Logger, m *metrics.Metrics, stopping f
 			d := time.Since(start)
 			inFlight.Dec()
 
-			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
-			id, _ := asynq.GetTaskID(ctx)
+			retried, _ := taskinfo.RetryCount(ctx)
+			maxRetry, _ := taskinfo.MaxRetry(ctx)
+			id, _ := taskinfo.ID(ctx)
 			out := outcome(ctx, err, retried, maxRetry, stopping())
 			if out == OutcomeRetried {
 				err = tracer.plan(t, retried, err)

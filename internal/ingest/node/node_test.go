@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,7 +50,7 @@ type runs struct {
 }
 
 func (r *runs) ProcessTask(ctx context.Context, _ *asynq.Task) error {
-	id, _ := asynq.GetTaskID(ctx)
+	id, _ := taskinfo.ID(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.n[id]++
