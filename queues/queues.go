@@ -35,11 +35,12 @@ type Queue struct {
 	// Name is the asynq queue name.
 	Name string
 	// Concurrency is the number of tasks one worker process runs at once
-	// from this queue. It is exact: the queue's fetch loops share it out
-	// (see FetchLoops).
+	// from this queue. It is exact: the queue's asynq servers and batch
+	// fetcher share it out (see LoopConcurrency and BatchSlots).
 	Concurrency int
-	// FetchLoops overrides the number of fetch loops the worker runs for
-	// this queue (see Loops); 0 applies the rule.
+	// FetchLoops, when set, serves the queue with that many asynq servers
+	// sharing its slots and no batch fetcher (see Loops and BatchSlots); 0
+	// applies the rule.
 	FetchLoops int
 	// MaxRetry is how many times a failed task is retried before it is
 	// archived. Never 0: a task orphaned by a killed worker spends a retry
@@ -65,9 +66,10 @@ type Queue struct {
 	// Of names the producers' queue an internal queue belongs to: it is
 	// served wherever that one is, and no producer enqueues to it.
 	Of string
-	// PollInterval is how long the queue's first fetch loop waits, when
-	// the queue is empty, before looking again (asynq sleeps half to one
-	// and a half times it); 0 is the worker's (worker.DefaultPollInterval).
+	// PollInterval is how long the queue's first fetch loop (its batch
+	// fetcher, when it has one) waits, when the queue is empty, before
+	// looking again (it sleeps half to one and a half times it); 0 is the
+	// worker's (worker.DefaultPollInterval).
 	PollInterval time.Duration
 	// Housekeeping is how often the queue's first loop moves its due
 	// scheduled and retry tasks to pending and cleans expired completed
@@ -272,52 +274,57 @@ func (q Queue) Backoff(n int) time.Duration {
 	return time.Second + rand.N(bound-time.Second)
 }
 
-// SingleLoopConcurrency is the widest queue the rule of Loops gives one
-// fetch loop. A fetch loop takes one task per Redis round trip, so it starts
-// a few thousand tasks a second at most, whatever the concurrency it
-// serves; ten slots of tasks that take milliseconds or more (every queue of
-// the catalogue) never need that many, and every extra loop is an asynq
-// server of its own that costs Redis calls on an idle worker (about 1.4 a
-// second, docs/benchmarks.md).
+// SingleLoopConcurrency is the widest queue the rule of Loops serves with
+// one asynq server alone. asynq's fetch loop takes one task per Redis round
+// trip, so it starts a few thousand tasks a second at most, whatever the
+// concurrency it serves; ten slots of tasks that take milliseconds or more
+// (every queue of the catalogue) never need that many.
 const SingleLoopConcurrency = 10
 
-// SlotsPerFetchLoop is how many of a wider queue's slots each fetch loop
-// serves under the rule of Loops. On a wide queue of short tasks the slots
-// wait for the loops: in BenchmarkThroughput (no-op tasks, concurrency 50)
-// one loop per 2 slots (25 loops) did best, ahead of one per 3 (17 loops),
-// one per slot (50 loops) and one per 6 (8 loops).
-const SlotsPerFetchLoop = 2
+// BatchServerSlots is how many slots of a wider queue its asynq server
+// keeps under the rule; the worker's batch fetcher serves the rest
+// (BatchSlots). The server is what moves the queue's due scheduled and
+// retry tasks to pending, recovers the tasks of a worker that died, cleans
+// expired completed tasks and shows the worker on the dashboard; its own
+// slots take a task now and then.
+const BatchServerSlots = 2
 
-// MaxFetchLoops caps the rule of Loops: every loop is an asynq server of
-// its own, with its own heartbeat, and past this the loops only compete
-// for Redis and CPU.
-const MaxFetchLoops = 32
-
-// Loops returns how many fetch loops the worker runs for the queue, each
-// with its own share of Concurrency: FetchLoops when it is set (at most
-// Concurrency, so every loop has a slot), otherwise one loop for a queue of
-// up to SingleLoopConcurrency slots, as every queue of the catalogue is,
-// and one loop per SlotsPerFetchLoop slots for a wider one, at most
-// MaxFetchLoops (50 slots: 25 loops of 2).
+// Loops returns how many asynq servers the worker runs for the queue, each
+// with its own fetch loop and share of the queue's slots: FetchLoops when it
+// is set (at most Concurrency, so every server has a slot), otherwise one.
 func (q Queue) Loops() int {
-	n := q.FetchLoops
-	if n <= 0 {
-		n = 1
-		if q.Concurrency > SingleLoopConcurrency {
-			n = min(q.Concurrency/SlotsPerFetchLoop, MaxFetchLoops)
-		}
+	if q.FetchLoops > 0 {
+		return max(1, min(q.FetchLoops, q.Concurrency))
 	}
-	return max(1, min(n, q.Concurrency))
+	return 1
 }
 
-// LoopConcurrency shares Concurrency out over Loops() loops as evenly as
-// possible, the larger shares first; the shares add up to Concurrency.
+// BatchSlots returns how many of the queue's slots the worker's batch
+// fetcher serves: it takes as many tasks per Redis round trip as it has
+// free slots, and finishes the tasks done at the same moment in one more.
+// Under the rule a queue of up to SingleLoopConcurrency slots, as every
+// queue of the catalogue is, has none (one asynq server serves it all), and
+// a wider one gives all but BatchServerSlots of its slots to the batch
+// fetcher (50 slots: 48 and a server of 2). Setting FetchLoops turns the
+// batch fetcher off: the queue is served by that many asynq servers alone.
+func (q Queue) BatchSlots() int {
+	if q.FetchLoops > 0 || q.Concurrency <= SingleLoopConcurrency {
+		return 0
+	}
+	return q.Concurrency - BatchServerSlots
+}
+
+// LoopConcurrency shares the slots the batch fetcher does not serve
+// (Concurrency - BatchSlots) over the Loops() asynq servers as evenly as
+// possible, the larger shares first. With BatchSlots they add up to
+// Concurrency.
 func (q Queue) LoopConcurrency() []int {
 	n := q.Loops()
+	slots := q.Concurrency - q.BatchSlots()
 	shares := make([]int, n)
 	for i := range shares {
-		shares[i] = q.Concurrency / n
-		if i < q.Concurrency%n {
+		shares[i] = slots / n
+		if i < slots%n {
 			shares[i]++
 		}
 	}

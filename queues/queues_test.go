@@ -118,18 +118,16 @@ func TestLoops(t *testing.T) {
 	tests := []struct {
 		concurrency, override int
 		want                  []int
+		batch                 int
 	}{
 		{concurrency: 1, want: []int{1}},
 		{concurrency: SingleLoopConcurrency, want: []int{SingleLoopConcurrency}},
-		{concurrency: 11, want: []int{3, 2, 2, 2, 2}}, // one loop per 2 slots past 10
-		{concurrency: 12, want: slices.Repeat([]int{2}, 6)},
-		{concurrency: 50, want: slices.Repeat([]int{2}, 25)},
+		{concurrency: 11, want: []int{BatchServerSlots}, batch: 11 - BatchServerSlots},
+		{concurrency: 50, want: []int{BatchServerSlots}, batch: 50 - BatchServerSlots},
 		{concurrency: 50, override: 3, want: []int{17, 17, 16}},
 		{concurrency: 50, override: 50, want: slices.Repeat([]int{1}, 50)},
 		{concurrency: 10, override: 2, want: []int{5, 5}},
 		{concurrency: 3, override: 8, want: []int{1, 1, 1}},
-		{concurrency: 2 * MaxFetchLoops, want: slices.Repeat([]int{2}, MaxFetchLoops)},
-		{concurrency: 100, want: append(slices.Repeat([]int{4}, 4), slices.Repeat([]int{3}, 28)...)}, // capped at 32 loops
 	}
 	for _, tt := range tests {
 		q := Queue{Concurrency: tt.concurrency, FetchLoops: tt.override}
@@ -140,10 +138,20 @@ func TestLoops(t *testing.T) {
 		if len(got) != q.Loops() {
 			t.Errorf("concurrency %d: %d shares for %d loops", tt.concurrency, len(got), q.Loops())
 		}
+		if b := q.BatchSlots(); b != tt.batch {
+			t.Errorf("concurrency %d, FetchLoops %d: %d batch slots, want %d", tt.concurrency, tt.override, b, tt.batch)
+		}
+		total := q.BatchSlots()
+		for _, s := range got {
+			total += s
+		}
+		if total != tt.concurrency {
+			t.Errorf("concurrency %d, FetchLoops %d: slots add up to %d", tt.concurrency, tt.override, total)
+		}
 	}
 	for _, q := range All() {
-		if q.Loops() != 1 {
-			t.Errorf("%s (concurrency %d) runs %d fetch loops; one loop feeds its tasks, and every extra loop adds Redis calls to an idle worker", q.Name, q.Concurrency, q.Loops())
+		if q.Loops() != 1 || q.BatchSlots() != 0 {
+			t.Errorf("%s (concurrency %d) runs %d servers and %d batch slots; one server feeds its tasks, and every extra loop adds Redis calls to an idle worker", q.Name, q.Concurrency, q.Loops(), q.BatchSlots())
 		}
 	}
 }

@@ -83,10 +83,14 @@ func Connect(ctx context.Context, cfg *config.Config, logger *slog.Logger, needs
 		concurrency += q.Concurrency
 	}
 	// Every running task may touch Redis when it finishes, plus each
-	// fetch loop's heartbeat, forwarder, janitor and the health checks.
+	// fetch loop's heartbeat, forwarder, janitor (or the batch fetcher's
+	// fetching, finishing and leases) and the health checks.
 	loops := 0
 	for _, q := range qs {
 		loops += len(q.LoopConcurrency())
+		if q.BatchSlots() > 0 {
+			loops++
+		}
 	}
 	opts.PoolSize = max(opts.PoolSize, concurrency+8*loops+8)
 	d.Redis = redis.NewClient(opts)

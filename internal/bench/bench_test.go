@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salonworks/jobs/internal/taskinfo"
+
 	"github.com/hibiken/asynq"
 	"github.com/salonworks/jobs/internal/metrics"
 	"github.com/salonworks/jobs/internal/testenv"
@@ -33,7 +35,7 @@ var (
 	numTasks    = flag.Int("tasks", 50000, "no-op tasks per throughput round")
 	concurrency = flag.Int("concurrency", 50, "handler concurrency, the same for every system")
 	rounds      = flag.Int("rounds", 3, "alternating rounds of each system")
-	loops       = flag.Int("loops", 0, "fetch loops of the jobs worker's bench queue (0: the rule of queues.Queue.Loops)")
+	loops       = flag.Int("loops", 0, "asynq servers of the jobs worker's bench queue, without batch fetcher (0: the rule of queues.Queue.Loops and BatchSlots)")
 	bullmqDir   = flag.String("bullmq", "../../../shared/bench/bullmq", "BullMQ bench folder (bench.mjs with node_modules installed); empty or missing skips BullMQ")
 	only        = flag.String("systems", "asynq,jobs,bullmq", "systems the throughput bench runs, a comma-separated subset of asynq, jobs, bullmq")
 	latencyN    = flag.Int("latency-tasks", 500, "tasks for the pickup latency measure, at 100/s")
@@ -225,8 +227,8 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 	}
 	q := benchQueueOf(*concurrency, *loops)
-	fmt.Fprintf(os.Stderr, "%d no-op tasks, concurrency %d, %d rounds; jobs worker with %d fetch loops %v\n",
-		*numTasks, *concurrency, *rounds, q.Loops(), q.LoopConcurrency())
+	fmt.Fprintf(os.Stderr, "%d no-op tasks, concurrency %d, %d rounds; jobs worker with %d asynq servers %v and %d batch slots\n",
+		*numTasks, *concurrency, *rounds, q.Loops(), q.LoopConcurrency(), q.BatchSlots())
 	rates := map[string][]float64{}
 	for range b.N {
 		for round := range *rounds {
@@ -292,7 +294,7 @@ func pickup(t testing.TB, start func(t testing.TB, r *testenv.Redis, h asynq.Han
 	wg.Add(n)
 	// The send time travels in the task ID: the payload must stay valid.
 	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		id, _ := asynq.GetTaskID(ctx)
+		id, _ := taskinfo.ID(ctx)
 		nanos, _ := strconv.ParseInt(id, 10, 64)
 		sent := time.Unix(0, nanos)
 		mu.Lock()
@@ -303,7 +305,7 @@ func pickup(t testing.TB, start func(t testing.TB, r *testenv.Redis, h asynq.Han
 	})
 	stop := start(t, r, h)
 	defer stop()
-	time.Sleep(3 * time.Second) // let the queue go idle, extra loops asleep
+	time.Sleep(3 * time.Second) // let the queue go idle
 	c := asynq.NewClientFromRedisClient(r.Client)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()

@@ -27,7 +27,7 @@ var idleFor = flag.Duration("idle", 20*time.Second, "how long BenchmarkIdleCost 
 // scripts run inside Redis. The worker runs the catalogue's queues with
 // their production concurrencies, then the same with two loops per queue
 // (what one extra loop costs), then one queue of concurrency 50 (one loop,
-// then the rule's loops).
+// then the rule's: an asynq server of 2 slots and the batch fetcher).
 func BenchmarkIdleCost(b *testing.B) {
 	catalogue := queues.All()
 	twoLoops := queues.All()
@@ -49,6 +49,9 @@ func BenchmarkIdleCost(b *testing.B) {
 			loops := 0
 			for _, q := range c.qs {
 				loops += q.Loops()
+				if q.BatchSlots() > 0 {
+					loops++ // the batch fetcher
+				}
 			}
 			stop := startJobs(b, r, c.qs, asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil }))
 			time.Sleep(3 * time.Second) // past the start's registrations

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -16,8 +17,9 @@ import (
 	"github.com/salonworks/jobs/queues"
 )
 
-// The fetch loops of a queue share its concurrency: together they never run
-// more than Concurrency of its tasks at once, and they do run that many.
+// The fetch loops of a queue (its asynq servers and its batch fetcher)
+// share its concurrency: together they never run more than Concurrency of
+// its tasks at once, and they do run that many.
 // The tasks are enqueued before the worker starts, so every loop finds work
 // at once instead of sleeping through its first idle poll.
 func TestConcurrencyIsExactAcrossLoops(t *testing.T) {
@@ -25,13 +27,13 @@ func TestConcurrencyIsExactAcrossLoops(t *testing.T) {
 	r := testenv.NewRedis(t)
 	for _, tt := range []struct {
 		concurrency, loops int
-	}{{5, 3}, {12, 0}} { // 0: the rule, six loops of 2
+	}{{5, 3}, {12, 0}, {50, 0}} { // 0: the rule, a server of 2 and the batch fetcher
 		q := testQueue("loopsq", tt.concurrency, 1)
 		q.FetchLoops = tt.loops
-		if q.Loops() < 2 {
+		if q.Loops() < 2 && q.BatchSlots() == 0 {
 			t.Fatalf("concurrency %d, FetchLoops %d: %d loop, the test needs several", tt.concurrency, tt.loops, q.Loops())
 		}
-		const n = 80
+		n := 4 * tt.concurrency
 		var running, peak atomic.Int32
 		var done sync.WaitGroup
 		done.Add(n)
@@ -56,9 +58,9 @@ func TestConcurrencyIsExactAcrossLoops(t *testing.T) {
 		waitGroup(t, &done, 30*time.Second)
 		stop()
 		if got := peak.Load(); got != int32(tt.concurrency) {
-			t.Errorf("%d loops sharing concurrency %d: peak %d tasks at once, want exactly %d", q.Loops(), tt.concurrency, got, tt.concurrency)
+			t.Errorf("%d servers and %d batch slots sharing concurrency %d: peak %d tasks at once, want exactly %d", q.Loops(), q.BatchSlots(), tt.concurrency, got, tt.concurrency)
 		}
-		if got := counterValue(t, m, "test:slow", q.Name, worker.OutcomeSucceeded); got != n {
+		if got := counterValue(t, m, "test:slow", q.Name, worker.OutcomeSucceeded); got != float64(n) {
 			t.Errorf("succeeded counted %v, want %d", got, n)
 		}
 	}
@@ -84,14 +86,24 @@ func startStoppable(t *testing.T, r *testenv.Redis, qs []queues.Queue, handlers 
 
 // Shutdown with several loops: a task that ends within the shutdown timeout
 // completes, one that does not goes back to its queue with no retry spent,
-// whichever loop runs it.
+// whichever loop runs it: one of three asynq servers, or the batch fetcher
+// or the asynq server of a wide queue.
 func TestShutdownAcrossLoops(t *testing.T) {
 	t.Parallel()
+	for _, tt := range []struct{ concurrency, loops int }{{6, 3}, {12, 0}} {
+		t.Run(fmt.Sprintf("concurrency %d, loops %d", tt.concurrency, tt.loops), func(t *testing.T) {
+			t.Parallel()
+			shutdownAcrossLoops(t, tt.concurrency, tt.loops)
+		})
+	}
+}
+
+func shutdownAcrossLoops(t *testing.T, concurrency, loops int) {
 	r := testenv.NewRedis(t)
-	q := testQueue("loopshutdown", 6, 0) // no retries: every attempt is the last
-	q.FetchLoops = 3
+	q := testQueue("loopshutdown", concurrency, 0) // no retries: every attempt is the last
+	q.FetchLoops = loops
 	var started sync.WaitGroup
-	started.Add(6)
+	started.Add(concurrency)
 	handlers := map[string]asynq.Handler{
 		"test:long": asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
 			started.Done()
@@ -106,7 +118,7 @@ func TestShutdownAcrossLoops(t *testing.T) {
 	}
 	c := asynq.NewClientFromRedisClient(r.Client)
 	var long, short []string
-	for range 3 {
+	for range concurrency / 2 {
 		long = append(long, enqueue(t, c, q, "test:long").ID)
 		short = append(short, enqueue(t, c, q, "test:short").ID)
 	}

@@ -50,10 +50,12 @@ type Config struct {
 }
 
 // Worker is a set of queue servers: for each queue, one asynq server per
-// fetch loop (queues.Queue.Loops), sharing the queue's concurrency.
+// fetch loop (queues.Queue.Loops) and, for a wide queue, a batch fetcher
+// (queues.Queue.BatchSlots), sharing the queue's concurrency.
 type Worker struct {
 	cfg      Config
 	servers  []*asynq.Server
+	batches  []*batchFetcher
 	handlers []asynq.Handler
 	names    []string // the queue each server serves
 	queues   []string
@@ -107,11 +109,19 @@ func New(cfg Config) (*Worker, error) {
 		// One handler chain per queue, shared by its loops: the in-flight
 		// gauge and the counters are the queue's, whichever loop ran it.
 		h := w.interruptible(continueRateLimited(q, client)(observe(q, cfg.Logger, cfg.Metrics, w.stopping.Load, cfg.TracerProvider)(handler)))
+		poll := cfg.PollInterval
+		if q.PollInterval > 0 {
+			poll = q.PollInterval
+		}
+		batch := q.BatchSlots() > 0
+		if batch {
+			w.batches = append(w.batches, newBatchFetcher(q, srvRedis, h, poll, cfg.Logger))
+		}
 		for loop, share := range q.LoopConcurrency() {
 			acfg := asynq.Config{
 				Concurrency:       share,
 				Queues:            map[string]int{q.Name: 1},
-				TaskCheckInterval: cfg.PollInterval,
+				TaskCheckInterval: poll,
 				// Scheduled and retry tasks are moved to pending by every
 				// live server; once a second keeps short delays short.
 				DelayedTaskCheckInterval: time.Second,
@@ -121,8 +131,10 @@ func New(cfg Config) (*Worker, error) {
 				Logger:                   logging.Asynq{L: cfg.Logger.With("queue", q.Name)},
 				LogLevel:                 asynq.WarnLevel,
 			}
-			if q.PollInterval > 0 {
-				acfg.TaskCheckInterval = q.PollInterval
+			if batch {
+				// The batch fetcher picks up new work at the poll
+				// interval; the server's own slots join it at their pace.
+				acfg.TaskCheckInterval = max(poll, extraLoopPollInterval)
 			}
 			if q.Housekeeping > 0 {
 				acfg.DelayedTaskCheckInterval = q.Housekeeping
@@ -230,7 +242,10 @@ func (w *Worker) Start() error {
 			return fmt.Errorf("start %s queue server: %w", w.names[i], err)
 		}
 	}
-	w.logger.Info("worker started", "queues", w.queues, "fetch_loops", len(w.servers))
+	for _, b := range w.batches {
+		b.start()
+	}
+	w.logger.Info("worker started", "queues", w.queues, "fetch_loops", len(w.servers), "batch_fetchers", len(w.batches))
 	return nil
 }
 
@@ -244,6 +259,13 @@ func (w *Worker) Shutdown() {
 	// it is doing, an idle poll's sleep included (up to 3 s for an extra
 	// loop): the servers stop side by side, not one after the other.
 	var stopped sync.WaitGroup
+	for _, b := range w.batches {
+		stopped.Add(1)
+		go func() {
+			defer stopped.Done()
+			b.stop()
+		}()
+	}
 	for _, srv := range w.servers {
 		stopped.Add(1)
 		go func() {
@@ -259,6 +281,13 @@ func (w *Worker) Shutdown() {
 	})
 	defer timer.Stop()
 	var wg sync.WaitGroup
+	for _, b := range w.batches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.shutdown(w.cfg.ShutdownTimeout)
+		}()
+	}
 	for _, srv := range w.servers {
 		wg.Add(1)
 		go func() {

@@ -1,0 +1,312 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/salonworks/jobs/internal/taskerr"
+	"github.com/salonworks/jobs/internal/taskinfo"
+	"github.com/salonworks/jobs/internal/testenv"
+	"github.com/salonworks/jobs/queues"
+)
+
+// batchCase is a task and what its handler does.
+type batchCase struct {
+	id      string
+	opts    []asynq.Option
+	headers map[string]string
+	run     func(ctx context.Context, t *asynq.Task) error
+}
+
+func batchCases() []batchCase {
+	return []batchCase{
+		{id: "ok-kept", run: func(ctx context.Context, t *asynq.Task) error {
+			_, err := taskinfo.Result(ctx, t).Write([]byte("result of " + t.Type()))
+			return err
+		}},
+		{id: "ok-not-kept", opts: []asynq.Option{asynq.Retention(0)}},
+		{id: "fails", run: func(context.Context, *asynq.Task) error { return errors.New("smtp said no") }},
+		{id: "fails-again", opts: []asynq.Option{asynq.MaxRetry(0)}, run: func(context.Context, *asynq.Task) error {
+			return errors.New("last try failed")
+		}},
+		{id: "permanent", run: func(context.Context, *asynq.Task) error {
+			return taskerr.Permanent("no such salon", errors.New("404"))
+		}},
+		{id: "rate-limited", run: func(context.Context, *asynq.Task) error {
+			return taskerr.RateLimited(7*time.Second, errors.New("429"))
+		}},
+		{id: "panics", run: func(context.Context, *asynq.Task) error {
+			panic("boom")
+		}},
+		{id: "revoked", run: func(context.Context, *asynq.Task) error { return asynq.RevokeTask }},
+		{id: "times-out", opts: []asynq.Option{asynq.Timeout(time.Second)}, run: func(ctx context.Context, _ *asynq.Task) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}},
+		{id: "headers", headers: map[string]string{"traceparent": "00-abc-def-01"}, run: func(_ context.Context, t *asynq.Task) error {
+			if t.Headers()["traceparent"] != "00-abc-def-01" {
+				return fmt.Errorf("headers %v", t.Headers())
+			}
+			return nil
+		}},
+	}
+}
+
+// The batch fetcher leaves Redis as asynq's server does: the same tasks,
+// run by the same handlers on a queue served by asynq's server and on one
+// served by the batch fetcher alone, end in the same states, with the same
+// retries, errors, results and retention, and the same counters; the
+// handlers see the same task ID, queue and retries.
+func TestBatchFetcherMatchesAsynq(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	mk := func(name string) queues.Queue {
+		// Backoff of 1 s exactly: BackoffBase 1 s draws no jitter.
+		return queues.Queue{Name: name, Concurrency: 12, MaxRetry: 2, Timeout: 30 * time.Second,
+			BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
+	}
+	qa, qb := mk("viaasynq"), mk("viabatch")
+	cases := batchCases()
+	var mu sync.Mutex
+	seen := map[string]string{} // queue/id → what taskinfo told the handler
+	var ran sync.WaitGroup
+	ran.Add(2 * len(cases))
+	handler := asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		defer ran.Done()
+		id, _ := taskinfo.ID(ctx)
+		queue, _ := taskinfo.Queue(ctx)
+		retried, _ := taskinfo.RetryCount(ctx)
+		maxRetry, _ := taskinfo.MaxRetry(ctx)
+		_, hasDeadline := ctx.Deadline()
+		mu.Lock()
+		seen[queue+"/"+id] = fmt.Sprintf("retried %d of %d, deadline %v", retried, maxRetry, hasDeadline)
+		mu.Unlock()
+		for _, c := range cases {
+			if c.id == id && c.run != nil {
+				return c.run(ctx, t)
+			}
+		}
+		return nil
+	})
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for _, q := range []queues.Queue{qa, qb} {
+		for _, tc := range cases {
+			opts := append(q.Options(), asynq.TaskID(tc.id))
+			opts = append(opts, tc.opts...)
+			if _, err := c.Enqueue(asynq.NewTaskWithHeaders("test:batch", []byte(`{}`), tc.headers), opts...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	srv := asynq.NewServerFromRedisClient(r.Client, asynq.Config{
+		Concurrency: qa.Concurrency, Queues: map[string]int{qa.Name: 1}, TaskCheckInterval: 20 * time.Millisecond,
+		RetryDelayFunc: retryDelay(qa), IsFailure: isFailure, LogLevel: asynq.FatalLevel,
+		// No second attempts: the comparison is of the first.
+		DelayedTaskCheckInterval: time.Hour,
+	})
+	if err := srv.Start(handler); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	b := newBatchFetcher(qb, r.Client, handler, 20*time.Millisecond, logger)
+	b.start()
+	waitGroup(t, &ran, 20*time.Second)
+	b.shutdown(5 * time.Second)
+	srv.Shutdown()
+
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	for _, tc := range cases {
+		a, aerr := insp.GetTaskInfo(qa.Name, tc.id)
+		got, berr := insp.GetTaskInfo(qb.Name, tc.id)
+		if errors.Is(berr, asynq.ErrTaskNotFound) != errors.Is(aerr, asynq.ErrTaskNotFound) {
+			t.Errorf("%s: batch fetcher's task: error %v; asynq's: %v", tc.id, berr, aerr)
+			continue
+		}
+		if aerr != nil {
+			if !errors.Is(aerr, asynq.ErrTaskNotFound) {
+				t.Fatal(aerr)
+			}
+			continue // gone from both
+		}
+		want := describe(a)
+		if have := describe(got); have != want {
+			t.Errorf("%s:\n batch fetcher: %s\n asynq server:  %s", tc.id, have, want)
+		}
+		if d := got.NextProcessAt.Sub(a.NextProcessAt); d < -2*time.Second || d > 2*time.Second {
+			t.Errorf("%s: next attempt at %v by the batch fetcher, %v by asynq", tc.id, got.NextProcessAt, a.NextProcessAt)
+		}
+		if mu.Lock(); seen[qb.Name+"/"+tc.id] != seen[qa.Name+"/"+tc.id] {
+			t.Errorf("%s: the handler saw %q from the batch fetcher, %q from asynq", tc.id, seen[qb.Name+"/"+tc.id], seen[qa.Name+"/"+tc.id])
+		}
+		mu.Unlock()
+	}
+	sa, err := insp.GetQueueInfo(qa.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := insp.GetQueueInfo(qb.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := func(s *asynq.QueueInfo) string {
+		return fmt.Sprintf("pending %d active %d retry %d archived %d completed %d; processed %d failed %d (today %d/%d)",
+			s.Pending, s.Active, s.Retry, s.Archived, s.Completed, s.ProcessedTotal, s.FailedTotal, s.Processed, s.Failed)
+	}
+	if counts(sb) != counts(sa) {
+		t.Errorf("queue counts:\n batch fetcher: %s\n asynq server:  %s", counts(sb), counts(sa))
+	}
+	if sa.Retry == 0 || sa.Archived == 0 || sa.Completed == 0 {
+		t.Errorf("the cases should end in retry, archived and completed: %s", counts(sa))
+	}
+}
+
+// describe is what the two must agree on of a task.
+func describe(i *asynq.TaskInfo) string {
+	return fmt.Sprintf("state %s, retried %d of %d, last error %q, result %q, retention %v, completed %v, failed at set %v",
+		i.State, i.Retried, i.MaxRetry, i.LastErr, i.Result, i.Retention, !i.CompletedAt.IsZero(), !i.LastFailedAt.IsZero())
+}
+
+func waitGroup(t *testing.T, wg *sync.WaitGroup, within time.Duration) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(within):
+		t.Fatalf("not done within %v", within)
+	}
+}
+
+// A long task keeps its lease: the batch fetcher extends it while the
+// handler runs, so asynq's recoverer never takes the task from under it.
+func TestBatchFetcherExtendsLeases(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "leases", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		close(started)
+		<-release
+		return nil
+	})
+	c := asynq.NewClientFromRedisClient(r.Client)
+	info, err := c.Enqueue(asynq.NewTask("test:long", nil), append(q.Options(), asynq.Retention(time.Hour))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.leaseFor, b.leaseEvery = 2*time.Second, 200*time.Millisecond
+	b.start()
+	<-started
+	lease := func() float64 {
+		s, err := r.Client.ZScore(context.Background(), keysOf(q.Name).lease, info.ID).Result()
+		if err != nil {
+			t.Fatalf("task %s has no lease: %v", info.ID, err)
+		}
+		return s
+	}
+	first := lease()
+	time.Sleep(3 * time.Second) // longer than one lease
+	if later := lease(); later <= first {
+		t.Errorf("lease end %v after 3 s, %v at the start: not extended", later, first)
+	}
+	close(release)
+	b.shutdown(5 * time.Second)
+	got, err := asynq.NewInspectorFromRedisClient(r.Client).GetTaskInfo(q.Name, info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != asynq.TaskStateCompleted {
+		t.Errorf("task that outlived its first lease: %s (last error %q), want completed", got.State, got.LastErr)
+	}
+}
+
+// A paused queue gives the batch fetcher nothing; resumed, it does.
+func TestBatchFetcherHonoursPause(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "paused", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second}
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	c := asynq.NewClientFromRedisClient(r.Client)
+	if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID("x"), asynq.Retention(time.Hour))...); err != nil {
+		t.Fatal(err)
+	}
+	if err := insp.PauseQueue(q.Name); err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan struct{}, 1)
+	h := asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
+		ran <- struct{}{}
+		return nil
+	})
+	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.start()
+	defer b.shutdown(5 * time.Second)
+	select {
+	case <-ran:
+		t.Fatal("a task of a paused queue ran")
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := insp.UnpauseQueue(q.Name); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the resumed queue's task did not run")
+	}
+}
+
+// A task message asynq wrote reads back whole, and what the batch fetcher
+// writes back keeps every field it does not change.
+func TestTaskMessageRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	c := asynq.NewClientFromRedisClient(r.Client)
+	info, err := c.Enqueue(asynq.NewTaskWithHeaders("test:msg", []byte(`{"a":1}`), map[string]string{"k": "v"}),
+		asynq.Queue("msgq"), asynq.TaskID("m1"), asynq.MaxRetry(4), asynq.Timeout(90*time.Second),
+		asynq.Deadline(time.Unix(4102444800, 0)), asynq.Retention(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := r.Client.HGet(context.Background(), keysOf("msgq").taskPrefix+info.ID, "msg").Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeTaskMsg(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%s %s %s %s retry %d/%d timeout %d deadline %d retention %d headers %v",
+		m.Type, m.Payload, m.ID, m.Queue, m.Retried, m.Retry, m.Timeout, m.Deadline, m.Retention, m.Headers)
+	want := `test:msg {"a":1} m1 msgq retry 0/4 timeout 90 deadline 4102444800 retention 7200 headers map[k:v]`
+	if got != want {
+		t.Errorf("decoded %s\nwant    %s", got, want)
+	}
+	again, err := decodeTaskMsg(m.failed(3, "boom", 1700000000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Retried != 3 || again.Retry != 4 || string(again.Payload) != `{"a":1}` || again.Headers["k"] != "v" || again.Deadline != m.Deadline {
+		t.Errorf("after failed(): %+v", again)
+	}
+	if _, err := decodeTaskMsg([]byte{0xff, 0xff}); err == nil || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("garbage decoded: err %v", err)
+	}
+}
