@@ -106,6 +106,10 @@ type batchFetcher struct {
 
 	mu       sync.Mutex
 	inflight map[*batchTask]struct{}
+	// workMu guards closing work: the finisher hands over the tasks it
+	// took unless shutdown has closed it.
+	workMu     sync.RWMutex
+	workClosed bool
 
 	quit       chan struct{} // closed: take no more tasks
 	quitOnce   sync.Once
@@ -167,7 +171,10 @@ func (b *batchFetcher) shutdown(timeout time.Duration) {
 		return
 	}
 	b.stop()
+	b.workMu.Lock()
+	b.workClosed = true
 	close(b.work)
+	b.workMu.Unlock()
 	ended := make(chan struct{})
 	go func() {
 		b.workers.Wait()
@@ -193,22 +200,32 @@ func (b *batchFetcher) abandon() {
 	var ts []*batchTask
 	for t := range b.inflight {
 		t.abandoned = true
-		delete(b.inflight, t)
 		ts = append(ts, t)
 	}
 	b.mu.Unlock()
+	for _, t := range ts {
+		b.logger.Warn("task still running at shutdown: returned to its queue", "task_id", t.msg.ID, "kind", t.msg.Type)
+	}
+	b.giveBack(ts)
+}
+
+// giveBack returns tasks to the front of their queue, unchanged, and ends
+// their contexts.
+func (b *batchFetcher) giveBack(ts []*batchTask) {
 	if len(ts) == 0 {
 		return
 	}
 	args := []any{b.keys.taskPrefix}
+	b.mu.Lock()
 	for _, t := range ts {
-		b.logger.Warn("task still running at shutdown: returned to its queue", "task_id", t.msg.ID, "kind", t.msg.Type)
+		delete(b.inflight, t)
 		args = append(args, t.msg.ID)
 	}
+	b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := requeueScript.Run(ctx, b.rdb, []string{b.keys.active, b.keys.lease, b.keys.pending}, args...).Err(); err != nil {
-		b.logger.Error("returning running tasks to their queue failed: their lease runs out and asynq's recoverer retries them", "tasks", len(ts), "error", err)
+		b.logger.Error("returning tasks to their queue failed: their lease runs out and asynq's recoverer retries them", "tasks", len(ts), "error", err)
 	}
 	for _, t := range ts {
 		t.cancel()
@@ -258,27 +275,49 @@ func (b *batchFetcher) fetchLoop() {
 
 // fetch takes up to n tasks and starts their attempts' contexts.
 func (b *batchFetcher) fetch(n int) ([]*batchTask, error) {
-	now := time.Now()
+	_, got, err := b.cycle(nil, n, time.Now())
+	return got, err
+}
+
+// cycle marks done completed, then takes up to n tasks and starts their
+// attempts' contexts, in one call: kept for their retention, or deleted.
+func (b *batchFetcher) cycle(done []*batchTask, n int, now time.Time) (completed int, got []*batchTask, err error) {
 	until := now.Add(b.leaseFor)
-	keys := []string{b.keys.pending, b.keys.paused, b.keys.active, b.keys.lease}
-	res, err := fetchScript.Run(context.Background(), b.rdb, keys, until.Unix(), b.keys.taskPrefix, n).Slice()
-	if err != nil {
-		return nil, err
+	keys := []string{b.keys.active, b.keys.lease, b.keys.completed, b.keys.day("processed", now),
+		b.keys.prefix + "processed", b.keys.pending, b.keys.paused}
+	args := make([]any, 0, 5+4*len(done))
+	args = append(args, now.Add(statsTTL).Unix(), b.keys.taskPrefix, len(done), n, until.Unix())
+	for _, t := range done {
+		if t.msg.Retention > 0 {
+			args = append(args, t.msg.ID, now.Unix()+t.msg.Retention, t.msg.completed(now.Unix()), t.msg.UniqueKey)
+		} else {
+			args = append(args, t.msg.ID, 0, "", t.msg.UniqueKey)
+		}
 	}
-	ts := make([]*batchTask, 0, len(res)/2)
-	for i := 0; i+1 < len(res); i += 2 {
+	ctx, cancel := context.WithTimeout(context.Background(), b.leaseFor)
+	defer cancel()
+	res, err := cycleScript.Run(ctx, b.rdb, keys, args...).Slice()
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(res) > 0 {
+		c, _ := res[0].(int64)
+		completed = int(c)
+	}
+	got = make([]*batchTask, 0, (len(res)-1)/2)
+	for i := 1; i+1 < len(res); i += 2 {
 		id, _ := res[i].(string)
 		raw, _ := res[i+1].(string)
 		msg, err := decodeTaskMsg([]byte(raw))
 		if err != nil {
 			// asynq's server could not read it either; it stays active
 			// until its lease runs out, for the recoverer.
-			b.logErr(fmt.Sprintf("task %s cannot be read", id), err)
+			b.logger.Error("a task cannot be read", "task_id", id, "error", err)
 			continue
 		}
-		ts = append(ts, b.begin(msg, now, until))
+		got = append(got, b.begin(msg, now, until))
 	}
-	return ts, nil
+	return completed, got, nil
 }
 
 // begin makes the attempt's context: the task's deadline, and what
@@ -415,7 +454,8 @@ func (b *batchFetcher) finishLoop() {
 	}
 }
 
-// finish writes the outcomes of ended attempts and frees their slots.
+// finish writes the outcomes of ended attempts and fills their slots
+// again: the tasks completed and the next tasks are one call.
 func (b *batchFetcher) finish(batch []*batchTask) {
 	if len(batch) == 0 {
 		return
@@ -444,32 +484,36 @@ func (b *batchFetcher) finish(batch []*batchTask) {
 			b.fail(t, now)
 		}
 	}
-	b.complete(done, now)
-	for range batch {
-		select {
-		case b.tokens <- struct{}{}:
-		default: // shutting down: abandoned tasks' slots are not reused
-		}
+	take := len(batch)
+	select {
+	case <-b.quit:
+		take = 0
+	default:
 	}
-}
-
-// complete marks tasks completed: kept for their retention, or deleted.
-func (b *batchFetcher) complete(done []*batchTask, now time.Time) {
-	if len(done) == 0 {
+	if len(done) == 0 && take == 0 {
 		return
 	}
-	args := make([]any, 0, 3+4*len(done))
-	args = append(args, now.Add(statsTTL).Unix(), b.keys.taskPrefix, len(done))
-	for _, t := range done {
-		if t.msg.Retention > 0 {
-			args = append(args, t.msg.ID, now.Unix()+t.msg.Retention, t.msg.completed(now.Unix()), t.msg.UniqueKey)
-		} else {
-			args = append(args, t.msg.ID, 0, "", t.msg.UniqueKey)
+	_, got, err := b.cycle(done, take, now)
+	if err != nil && len(done) > 0 {
+		// Again without taking tasks, which is safe to repeat.
+		if err = b.write(func(ctx context.Context) error {
+			_, _, err := b.cycle(done, 0, now)
+			return err
+		}); err != nil {
+			b.logErr(fmt.Sprintf("marking %d tasks completed failed: their lease runs out and asynq's recoverer retries them", len(done)), err)
 		}
 	}
-	keys := []string{b.keys.active, b.keys.lease, b.keys.completed, b.keys.day("processed", now), b.keys.prefix + "processed"}
-	if err := b.write(completeScript, keys, args); err != nil {
-		b.logErr(fmt.Sprintf("marking %d tasks completed failed: their lease runs out and asynq's recoverer retries them", len(done)), err)
+	b.workMu.RLock()
+	if b.workClosed {
+		b.giveBack(got)
+	} else {
+		for _, t := range got {
+			b.work <- t
+		}
+	}
+	b.workMu.RUnlock()
+	for range take - len(got) {
+		b.tokens <- struct{}{}
 	}
 }
 
@@ -494,7 +538,7 @@ func (b *batchFetcher) fail(t *batchTask, now time.Time) {
 		b.keys.day("processed", now), b.keys.day("failed", now), b.keys.prefix + "processed", b.keys.prefix + "failed"}
 	args := []any{msg.ID, msg.failed(retried, err.Error(), now.Unix()), score, state, boolArg(failure),
 		now.Add(statsTTL).Unix(), now.AddDate(0, 0, -archiveDays).Unix(), archiveMax, b.keys.taskPrefix}
-	if werr := b.write(failScript, keys, args); werr != nil {
+	if werr := b.write(func(ctx context.Context) error { return failScript.Run(ctx, b.rdb, keys, args...).Err() }); werr != nil {
 		b.logErr(fmt.Sprintf("moving task %s to %s failed: its lease runs out and asynq's recoverer retries it", msg.ID, state), werr)
 	}
 }
@@ -506,14 +550,14 @@ func boolArg(v bool) int {
 	return 0
 }
 
-// write runs a finishing script, again a few times while Redis fails, for
+// write runs a finishing call, again a few times while Redis fails, for
 // up to the leases' length (past it the recoverer has the tasks).
-func (b *batchFetcher) write(s *redis.Script, keys []string, args []any) error {
+func (b *batchFetcher) write(call func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), b.leaseFor)
 	defer cancel()
 	delay := 50 * time.Millisecond
 	for {
-		err := s.Run(ctx, b.rdb, keys, args...).Err()
+		err := call(ctx)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}

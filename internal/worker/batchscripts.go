@@ -8,51 +8,27 @@ import "github.com/redis/go-redis/v9"
 // completed, retry and archived sets and the processed and failed
 // counters. Every key they touch is in the queue's hash slot.
 
-// fetchScript takes up to ARGV[3] tasks from the queue, unless it is
-// paused: each moves from pending to active, leased until ARGV[1].
-// Returns id, msg, id, msg, ...
+// cycleScript marks ARGV[3] tasks completed, then takes up to ARGV[4]
+// tasks from the queue unless it is paused: one call finishes the tasks
+// that ended and fills their slots again.
 //
-// KEYS: pending, paused, active, lease
-// ARGV: lease end (unix s), task key prefix, how many
-var fetchScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[2]) == 1 then
-	return {}
-end
-local out = {}
-for _ = 1, tonumber(ARGV[3]) do
-	local id = redis.call("RPOPLPUSH", KEYS[1], KEYS[3])
-	if not id then
-		break
-	end
-	local key = ARGV[2] .. id
-	local msg = redis.call("HGET", key, "msg")
-	if msg then
-		redis.call("HSET", key, "state", "active")
-		redis.call("HDEL", key, "pending_since")
-		redis.call("ZADD", KEYS[4], ARGV[1], id)
-		table.insert(out, id)
-		table.insert(out, msg)
-	else
-		-- An ID without a task (deleted under it): nothing to run.
-		redis.call("LREM", KEYS[3], 1, id)
-	end
-end
-return out`)
-
-// completeScript marks ARGV[3] tasks completed. A task kept for a while
-// (its completed-set score is the end of its retention) stores its
-// message with the completion time; one not kept is deleted. A task no
-// longer active (its lease ran out and the recoverer took it) is left
-// alone. Adds the tasks completed to the day's and the total processed
-// counts, and returns how many.
+// A task kept for a while (its completed-set score is the end of its
+// retention) stores its message with the completion time; one not kept is
+// deleted. A task no longer active (its lease ran out and the recoverer
+// took it) is left alone. The tasks completed count as processed, for the
+// day and in total. A task taken moves from pending to active, leased
+// until ARGV[5]. Returns the number completed, then id, msg, id, msg, ...
+// of the tasks taken.
 //
-// KEYS: active, lease, completed, processed:<day>, processed
-// ARGV: counters' expiry (unix s), task key prefix, n, then per task:
-// ID, retention end (unix s; 0: not kept), message, unique key ("" none)
-var completeScript = redis.NewScript(`
+// KEYS: active, lease, completed, processed:<day>, processed, pending,
+// paused
+// ARGV: counters' expiry (unix s), task key prefix, n completed, n to
+// take, lease end (unix s), then per task completed: ID, retention end
+// (unix s; 0: not kept), message, unique key ("" none)
+var cycleScript = redis.NewScript(`
 local done = 0
 for i = 1, tonumber(ARGV[3]) do
-	local at = 4 * i
+	local at = 4 * i + 2
 	local id = ARGV[at]
 	if redis.call("LREM", KEYS[1], 0, id) > 0 then
 		redis.call("ZREM", KEYS[2], id)
@@ -76,7 +52,29 @@ if done > 0 then
 	end
 	redis.call("INCRBY", KEYS[5], done)
 end
-return done`)
+local out = {done}
+if tonumber(ARGV[4]) == 0 or redis.call("EXISTS", KEYS[7]) == 1 then
+	return out
+end
+for _ = 1, tonumber(ARGV[4]) do
+	local id = redis.call("RPOPLPUSH", KEYS[6], KEYS[1])
+	if not id then
+		break
+	end
+	local key = ARGV[2] .. id
+	local msg = redis.call("HGET", key, "msg")
+	if msg then
+		redis.call("HSET", key, "state", "active")
+		redis.call("HDEL", key, "pending_since")
+		redis.call("ZADD", KEYS[2], ARGV[5], id)
+		table.insert(out, id)
+		table.insert(out, msg)
+	else
+		-- An ID without a task (deleted under it): nothing to run.
+		redis.call("LREM", KEYS[1], 1, id)
+	end
+end
+return out`)
 
 // failScript moves a failed task from active to the retry set (scored by
 // when it is retried) or to the archive (scored by now, then trimmed to

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -120,10 +121,21 @@ func waitGroup(t *testing.T, wg *sync.WaitGroup, within time.Duration) {
 	}
 }
 
+// The failure policy holds on a queue served by one asynq server and on a
+// wide one, whose tasks the batch fetcher and the asynq server share.
 func TestFailurePolicy(t *testing.T) {
 	t.Parallel()
+	for _, width := range []int{1, 12} {
+		t.Run(fmt.Sprintf("concurrency %d", width), func(t *testing.T) {
+			t.Parallel()
+			failurePolicy(t, width)
+		})
+	}
+}
+
+func failurePolicy(t *testing.T, width int) {
 	r := testenv.NewRedis(t)
-	q := testQueue("policy", 5, 2)
+	q := testQueue("policy", max(5, width), 2)
 	var failing, permanent, limited atomic.Int32
 	handlers := map[string]asynq.Handler{
 		"test:fail": asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
@@ -202,7 +214,7 @@ func TestFailurePolicy(t *testing.T) {
 				return nil
 			}
 		})}
-		q2 := testQueue("lastlimit", 1, 2)
+		q2 := testQueue("lastlimit", width, 2)
 		startWorker(t, r, []queues.Queue{q2}, handlersLate)
 		info := enqueue(t, c, q2, "sync:daily_stats")
 		cont := waitState(t, insp, q2.Name, info.ID+":rl", asynq.TaskStateCompleted, 30*time.Second)
@@ -231,7 +243,7 @@ func TestFailurePolicy(t *testing.T) {
 			})
 		}
 		c := asynq.NewClientFromRedisClient(r.Client)
-		q3 := testQueue("secretlimit", 1, 0)
+		q3 := testQueue("secretlimit", width, 0)
 		startWorker(t, r, []queues.Queue{q3}, map[string]asynq.Handler{"email:send": limitedOnce(&resetCalls), "sync:daily_stats": limitedOnce(&statsCalls)})
 		reset := asynq.NewTask("email:send", []byte(`{"template":"password_reset","to":"ana@example.com","data":{"name":"Ana","reset_url":"https://app.example.com/reset?token=s3cr3t","expires_in_minutes":30}}`))
 		resetInfo, err := c.Enqueue(reset, asynq.Queue(q3.Name), asynq.MaxRetry(0), asynq.Retention(time.Hour))
