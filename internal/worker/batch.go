@@ -80,9 +80,10 @@ type batchTask struct {
 	err    error
 	// leaseUntil is the lease's end as last written, in unix nanoseconds.
 	leaseUntil atomic.Int64
-	// abandoned is set (under batchFetcher.mu) when shutdown returned the
-	// task to its queue while its handler still ran.
-	abandoned bool
+	// ended is set (under batchFetcher.mu) when the handler has returned;
+	// abandoned when shutdown returned the task to its queue while its
+	// handler still ran.
+	ended, abandoned bool
 }
 
 // batchFetcher is the batch fetcher of one queue.
@@ -199,8 +200,10 @@ func (b *batchFetcher) abandon() {
 	b.mu.Lock()
 	var ts []*batchTask
 	for t := range b.inflight {
-		t.abandoned = true
-		ts = append(ts, t)
+		if !t.ended { // an ended one is the finisher's to write
+			t.abandoned = true
+			ts = append(ts, t)
+		}
 	}
 	b.mu.Unlock()
 	for _, t := range ts {
@@ -373,6 +376,9 @@ func (b *batchFetcher) run() {
 	defer b.workers.Done()
 	for t := range b.work {
 		t.err = b.perform(t)
+		b.mu.Lock()
+		t.ended = true
+		b.mu.Unlock()
 		b.results <- t
 	}
 }

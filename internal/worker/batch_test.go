@@ -225,6 +225,14 @@ func TestBatchFetcherExtendsLeases(t *testing.T) {
 	if later := lease(); later <= first {
 		t.Errorf("lease end %v after 3 s, %v at the start: not extended", later, first)
 	}
+	// What the dashboard lists: the task active, not orphaned.
+	active, err := asynq.NewInspectorFromRedisClient(r.Client).ListActiveTasks(q.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(active) != 1 || active[0].ID != info.ID || active[0].IsOrphaned {
+		t.Errorf("active tasks as the dashboard reads them: %+v, want %s, not orphaned", active, info.ID)
+	}
 	close(release)
 	b.shutdown(5 * time.Second)
 	got, err := asynq.NewInspectorFromRedisClient(r.Client).GetTaskInfo(q.Name, info.ID)
