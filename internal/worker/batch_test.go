@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/salonworks/jobs/internal/taskerr"
 	"github.com/salonworks/jobs/internal/taskinfo"
 	"github.com/salonworks/jobs/internal/testenv"
@@ -316,5 +317,108 @@ func TestTaskMessageRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeTaskMsg([]byte{0xff, 0xff}); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("garbage decoded: err %v", err)
+	}
+}
+
+// When the process running a batch fetcher dies, no task is lost: the
+// tasks it finished stay completed, and the ones it was running come back
+// once their lease runs out, through asynq's recoverer in whichever worker
+// serves the queue next.
+func TestBatchFetcherTasksOutliveIt(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "orphans", Concurrency: 12, MaxRetry: 3, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
+	c := asynq.NewClientFromRedisClient(r.Client)
+	const n = 30
+	for i := range n {
+		if _, err := c.Enqueue(asynq.NewTask("test:work", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("w%02d", i)))...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	runs := map[string]int{}
+	done, stuck := map[string]bool{}, map[string]bool{}
+	// The dying process: its own connection, ten tasks done, then every
+	// slot stuck in a handler when it dies.
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	var allStuck sync.WaitGroup
+	allStuck.Add(q.BatchSlots())
+	first := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		id, _ := taskinfo.ID(ctx)
+		mu.Lock()
+		runs[id]++
+		if len(done) < 10 {
+			done[id] = true
+			mu.Unlock()
+			return nil
+		}
+		stuck[id] = true
+		mu.Unlock()
+		allStuck.Done()
+		<-hang
+		return nil
+	})
+	own := redis.NewClient(r.Client.Options())
+	b := newBatchFetcher(q, own, first, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.leaseFor, b.leaseEvery = 2*time.Second, 200*time.Millisecond
+	b.start()
+	waitGroup(t, &allStuck, 20*time.Second)
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	testenv.WaitFor(t, 10*time.Second, "the ten tasks done to be recorded", func() bool {
+		info, err := insp.GetQueueInfo(q.Name)
+		return err == nil && info.Completed == 10
+	})
+	own.Close() // the process dies: nothing more of it reaches Redis
+
+	// The next worker, a minute later: an asynq server on the queue, whose
+	// recoverer takes (at its start, then every minute) the tasks whose
+	// lease ran out 30 s ago or more. The minute passes by moving the dead
+	// process's leases back by it.
+	time.Sleep(2500 * time.Millisecond) // its leases (2 s) have run out
+	leases, err := r.Client.ZRangeWithScores(context.Background(), keysOf(q.Name).lease, 0, -1).Result()
+	if err != nil || len(leases) != len(stuck) {
+		t.Fatalf("%d leases for %d tasks running when the process died (%v)", len(leases), len(stuck), err)
+	}
+	for _, l := range leases {
+		if l.Score > float64(time.Now().Unix()) {
+			t.Errorf("task %v's lease was extended after the process died", l.Member)
+		}
+		l.Score -= 60
+		r.Client.ZAdd(context.Background(), keysOf(q.Name).lease, l)
+	}
+	srv := asynq.NewServerFromRedisClient(r.Client, asynq.Config{
+		Concurrency: 4, Queues: map[string]int{q.Name: 1}, TaskCheckInterval: 20 * time.Millisecond,
+		DelayedTaskCheckInterval: 200 * time.Millisecond, RetryDelayFunc: retryDelay(q), IsFailure: isFailure,
+		LogLevel: asynq.FatalLevel,
+	})
+	if err := srv.Start(asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		id, _ := taskinfo.ID(ctx)
+		mu.Lock()
+		runs[id]++
+		mu.Unlock()
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	testenv.WaitFor(t, 30*time.Second, "every task completed", func() bool {
+		info, err := insp.GetQueueInfo(q.Name)
+		return err == nil && info.Completed == n
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != n || len(done) != 10 || len(stuck) != q.BatchSlots() {
+		t.Fatalf("%d tasks ran (want %d), %d done and %d stuck before the process died", len(runs), n, len(done), len(stuck))
+	}
+	for id, k := range runs {
+		want := 1 // done before the death, or never taken by the dead process
+		if stuck[id] {
+			want = 2 // running when it died, then recovered
+		}
+		if k != want {
+			t.Errorf("task %s (done %v, stuck %v) ran %d times, want %d", id, done[id], stuck[id], k, want)
+		}
 	}
 }
