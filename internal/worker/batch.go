@@ -282,8 +282,8 @@ func (b *batchFetcher) fetch(n int) ([]*batchTask, error) {
 	return got, err
 }
 
-// cycle marks done completed, then takes up to n tasks and starts their
-// attempts' contexts, in one call: kept for their retention, or deleted.
+// cycle marks done completed (kept for their retention, or deleted), then
+// takes up to n tasks and starts their attempts' contexts, in one call.
 func (b *batchFetcher) cycle(done []*batchTask, n int, now time.Time) (completed int, got []*batchTask, err error) {
 	until := now.Add(b.leaseFor)
 	keys := []string{b.keys.active, b.keys.lease, b.keys.completed, b.keys.day("processed", now),
