@@ -63,7 +63,7 @@ type harness struct {
 	t       *testing.T
 	pg      *testenv.Postgres
 	rdb     *testenv.Redis
-	proxy   *Proxy
+	proxy   *testenv.Proxy
 	pool    *pgxpool.Pool // through the proxy: the daemon's
 	standin *StandIn
 	store   *outbox.Store
@@ -93,7 +93,7 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.proxy = NewProxy(t, u.Host)
+	h.proxy = testenv.NewProxy(t, u.Host)
 	u.Host = h.proxy.Addr()
 	q := u.Query()
 	q.Set("connect_timeout", "2")
