@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,11 @@ type batchFetcher struct {
 	// tests).
 	leaseFor, leaseEvery time.Duration
 
+	// record is the key of this fetcher's last call that took tasks (see
+	// cycleScript); calls counts its calls.
+	record string
+	calls  atomic.Int64
+
 	tokens  chan struct{} // one per free slot
 	work    chan *batchTask
 	results chan *batchTask
@@ -114,6 +120,8 @@ type batchFetcher struct {
 
 	quit       chan struct{} // closed: take no more tasks
 	quitOnce   sync.Once
+	quitCtx    context.Context // ends when quit closes
+	quitCancel context.CancelFunc
 	fetchDone  chan struct{}
 	finishQuit chan struct{} // closed: finish what has ended, then stop
 	finishDone chan struct{}
@@ -134,6 +142,8 @@ func newBatchFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler,
 		leaseQuit: make(chan struct{}), leaseDone: make(chan struct{}),
 		leaseFor: leaseDuration, leaseEvery: leaseEvery,
 	}
+	b.record = b.keys.prefix + "batch:" + randomID()
+	b.quitCtx, b.quitCancel = context.WithCancel(context.Background())
 	b.tokens = make(chan struct{}, b.slots)
 	b.work = make(chan *batchTask, b.slots)
 	b.results = make(chan *batchTask, b.slots)
@@ -160,7 +170,10 @@ func (b *batchFetcher) stop() {
 	if !b.started.Load() {
 		return
 	}
-	b.quitOnce.Do(func() { close(b.quit) })
+	b.quitOnce.Do(func() {
+		close(b.quit)
+		b.quitCancel()
+	})
 	<-b.fetchDone
 }
 
@@ -276,30 +289,26 @@ func (b *batchFetcher) fetchLoop() {
 	}
 }
 
-// fetch takes up to n tasks and starts their attempts' contexts.
+// fetch takes up to n tasks and starts their attempts' contexts. While
+// Redis fails it tries again, until shutdown.
 func (b *batchFetcher) fetch(n int) ([]*batchTask, error) {
-	_, got, err := b.cycle(nil, n, time.Now())
+	_, got, err := b.cycle(b.quitCtx, nil, n, time.Now())
 	return got, err
 }
 
 // cycle marks done completed (kept for their retention, or deleted), then
 // takes up to n tasks and starts their attempts' contexts, in one call.
-func (b *batchFetcher) cycle(done []*batchTask, n int, now time.Time) (completed int, got []*batchTask, err error) {
+// While Redis fails it makes the same call again, for up to a lease's
+// length or until ctx ends; the script answers a repeated call with the
+// tasks the first one took.
+func (b *batchFetcher) cycle(ctx context.Context, done []*batchTask, n int, now time.Time) (completed int, got []*batchTask, err error) {
 	until := now.Add(b.leaseFor)
-	keys := []string{b.keys.active, b.keys.lease, b.keys.completed, b.keys.day("processed", now),
-		b.keys.prefix + "processed", b.keys.pending, b.keys.paused}
-	args := make([]any, 0, 5+4*len(done))
-	args = append(args, now.Add(statsTTL).Unix(), b.keys.taskPrefix, len(done), n, until.Unix())
-	for _, t := range done {
-		if t.msg.Retention > 0 {
-			args = append(args, t.msg.ID, now.Unix()+t.msg.Retention, t.msg.completed(now.Unix()), t.msg.UniqueKey)
-		} else {
-			args = append(args, t.msg.ID, 0, "", t.msg.UniqueKey)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), b.leaseFor)
-	defer cancel()
-	res, err := cycleScript.Run(ctx, b.rdb, keys, args...).Slice()
+	keys, args := b.cycleArgs(done, n, now, until, b.calls.Add(1))
+	var res []any
+	err = b.write(ctx, func(ctx context.Context) (err error) {
+		res, err = cycleScript.Run(ctx, b.rdb, keys, args...).Slice()
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -321,6 +330,22 @@ func (b *batchFetcher) cycle(done []*batchTask, n int, now time.Time) (completed
 		got = append(got, b.begin(msg, now, until))
 	}
 	return completed, got, nil
+}
+
+// cycleArgs are cycleScript's keys and arguments for call number call.
+func (b *batchFetcher) cycleArgs(done []*batchTask, n int, now, until time.Time, call int64) ([]string, []any) {
+	keys := []string{b.keys.active, b.keys.lease, b.keys.completed, b.keys.day("processed", now),
+		b.keys.prefix + "processed", b.keys.pending, b.keys.paused, b.record}
+	args := make([]any, 0, 6+4*len(done))
+	args = append(args, now.Add(statsTTL).Unix(), b.keys.taskPrefix, len(done), n, until.Unix(), call)
+	for _, t := range done {
+		if t.msg.Retention > 0 {
+			args = append(args, t.msg.ID, now.Unix()+t.msg.Retention, t.msg.completed(now.Unix()), t.msg.UniqueKey)
+		} else {
+			args = append(args, t.msg.ID, 0, "", t.msg.UniqueKey)
+		}
+	}
+	return keys, args
 }
 
 // begin makes the attempt's context: the task's deadline, and what
@@ -499,15 +524,9 @@ func (b *batchFetcher) finish(batch []*batchTask) {
 	if len(done) == 0 && take == 0 {
 		return
 	}
-	_, got, err := b.cycle(done, take, now)
-	if err != nil && len(done) > 0 {
-		// Again without taking tasks, which is safe to repeat.
-		if err = b.write(func(ctx context.Context) error {
-			_, _, err := b.cycle(done, 0, now)
-			return err
-		}); err != nil {
-			b.logErr(fmt.Sprintf("marking %d tasks completed failed: their lease runs out and asynq's recoverer retries them", len(done)), err)
-		}
+	_, got, err := b.cycle(context.Background(), done, take, now)
+	if err != nil {
+		b.logErr(fmt.Sprintf("marking %d tasks completed failed: their lease runs out and asynq's recoverer retries them", len(done)), err)
 	}
 	b.workMu.RLock()
 	if b.workClosed {
@@ -544,7 +563,7 @@ func (b *batchFetcher) fail(t *batchTask, now time.Time) {
 		b.keys.day("processed", now), b.keys.day("failed", now), b.keys.prefix + "processed", b.keys.prefix + "failed"}
 	args := []any{msg.ID, msg.failed(retried, err.Error(), now.Unix()), score, state, boolArg(failure),
 		now.Add(statsTTL).Unix(), now.AddDate(0, 0, -archiveDays).Unix(), archiveMax, b.keys.taskPrefix}
-	if werr := b.write(func(ctx context.Context) error { return failScript.Run(ctx, b.rdb, keys, args...).Err() }); werr != nil {
+	if werr := b.write(context.Background(), func(ctx context.Context) error { return failScript.Run(ctx, b.rdb, keys, args...).Err() }); werr != nil {
 		b.logErr(fmt.Sprintf("moving task %s to %s failed: its lease runs out and asynq's recoverer retries it", msg.ID, state), werr)
 	}
 }
@@ -556,10 +575,10 @@ func boolArg(v bool) int {
 	return 0
 }
 
-// write runs a finishing call, again a few times while Redis fails, for
-// up to the leases' length (past it the recoverer has the tasks).
-func (b *batchFetcher) write(call func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.leaseFor)
+// write makes a call, again while Redis fails, for up to a lease's length
+// (past it the recoverer has the tasks) or until ctx ends.
+func (b *batchFetcher) write(ctx context.Context, call func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, b.leaseFor)
 	defer cancel()
 	delay := 50 * time.Millisecond
 	for {
@@ -619,6 +638,11 @@ func (b *batchFetcher) leaseLoop() {
 			b.logErr("extending the running tasks' leases failed", err)
 		}
 	}
+}
+
+// randomID names a batch fetcher.
+func randomID() string {
+	return strconv.FormatUint(rand.Uint64(), 36)
 }
 
 // logErr logs a Redis failure at most once every 10 s: the fetch loop

@@ -422,3 +422,115 @@ func TestBatchFetcherTasksOutliveIt(t *testing.T) {
 		}
 	}
 }
+
+// A call that took tasks, made again because its answer was lost, answers
+// with the same tasks and takes no more: none is left active with nobody
+// running it.
+func TestRepeatedCycleTakesNoMoreTasks(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "replay", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second}
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for i := range 5 {
+		if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("r%d", i)))...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBatchFetcher(q, r.Client, asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil }),
+		time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	now := time.Now()
+	call := func(n int, number int64) []string {
+		keys, args := b.cycleArgs(nil, n, now, now.Add(time.Minute), number)
+		res, err := cycleScript.Run(context.Background(), r.Client, keys, args...).Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for i := 1; i+1 < len(res); i += 2 {
+			ids = append(ids, res[i].(string))
+		}
+		return ids
+	}
+	first := call(3, 7)
+	again := call(3, 7)
+	if len(first) != 3 || strings.Join(again, ",") != strings.Join(first, ",") {
+		t.Errorf("call 7 took %v, made again it answered %v: want the same three", first, again)
+	}
+	if n := r.Client.LLen(context.Background(), keysOf(q.Name).pending).Val(); n != 2 {
+		t.Errorf("%d tasks pending after call 7 twice, want 2", n)
+	}
+	if next := call(3, 8); len(next) != 2 {
+		t.Errorf("the next call took %v, want the last two", next)
+	}
+}
+
+// Redis out of reach for a while (connections cut, new ones refused): the
+// batch fetcher waits it out and every task runs once and is completed.
+func TestBatchFetcherRidesOutRedisOutage(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	proxy := testenv.NewProxy(t, r.Addr)
+	opts := *r.Client.Options()
+	opts.Addr = proxy.Addr()
+	through := redis.NewClient(&opts)
+	t.Cleanup(func() { through.Close() })
+	q := queues.Queue{Name: "outage", Concurrency: 12, MaxRetry: 3, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
+	c := asynq.NewClientFromRedisClient(r.Client)
+	const n = 300
+	for i := range n {
+		if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("o%03d", i)))...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	runs := map[string]int{}
+	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		time.Sleep(20 * time.Millisecond)
+		id, _ := taskinfo.ID(ctx)
+		mu.Lock()
+		runs[id]++
+		mu.Unlock()
+		return nil
+	})
+	b := newBatchFetcher(q, through, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.start()
+	defer b.shutdown(5 * time.Second)
+	testenv.WaitFor(t, 20*time.Second, "a quarter of the tasks to run", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(runs) >= n/4
+	})
+	proxy.SetDown(true)
+	mu.Lock()
+	ranBefore := len(runs)
+	mu.Unlock()
+	if ranBefore == n {
+		t.Fatal("every task ran before the outage: nothing was tested")
+	}
+	time.Sleep(2 * time.Second)
+	proxy.SetDown(false)
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	testenv.WaitFor(t, 30*time.Second, "every task completed", func() bool {
+		info, err := insp.GetQueueInfo(q.Name)
+		return err == nil && info.Completed == n
+	})
+	info, err := insp.GetQueueInfo(q.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Active+info.Pending+info.Retry+info.Archived != 0 || info.ProcessedTotal != n || info.FailedTotal != 0 {
+		t.Errorf("after the outage: %d active, %d pending, %d retry, %d archived; %d processed, %d failed", info.Active, info.Pending, info.Retry, info.Archived, info.ProcessedTotal, info.FailedTotal)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, k := range runs {
+		if k != 1 {
+			t.Errorf("task %s ran %d times", id, k)
+		}
+	}
+	if len(runs) != n {
+		t.Errorf("%d tasks ran, want %d", len(runs), n)
+	}
+}

@@ -20,15 +20,38 @@ import "github.com/redis/go-redis/v9"
 // until ARGV[5]. Returns the number completed, then id, msg, id, msg, ...
 // of the tasks taken.
 //
+// A call that takes tasks records them under the fetcher's key, with the
+// call's number (ARGV[6]): the same call made again, because its answer
+// was lost on the way back, answers with the same tasks (those still
+// leased) instead of taking more, which would leave the first ones active
+// with nobody running them until their lease ran out. Completing is safe
+// to repeat as it is.
+//
 // KEYS: active, lease, completed, processed:<day>, processed, pending,
-// paused
+// paused, the fetcher's record
 // ARGV: counters' expiry (unix s), task key prefix, n completed, n to
-// take, lease end (unix s), then per task completed: ID, retention end
-// (unix s; 0: not kept), message, unique key ("" none)
+// take, lease end (unix s), the call's number, then per task completed:
+// ID, retention end (unix s; 0: not kept), message, unique key ("" none)
 var cycleScript = redis.NewScript(`
+local last = redis.call("GET", KEYS[8])
+if last then
+	local rec = cjson.decode(last)
+	if rec[1] == ARGV[6] then
+		local out = {rec[2]}
+		for i = 3, #rec do
+			local id = rec[i]
+			local msg = redis.call("HGET", ARGV[2] .. id, "msg")
+			if msg and redis.call("ZSCORE", KEYS[2], id) then
+				table.insert(out, id)
+				table.insert(out, msg)
+			end
+		end
+		return out
+	end
+end
 local done = 0
 for i = 1, tonumber(ARGV[3]) do
-	local at = 4 * i + 2
+	local at = 4 * i + 3
 	local id = ARGV[at]
 	if redis.call("LREM", KEYS[1], 0, id) > 0 then
 		redis.call("ZREM", KEYS[2], id)
@@ -56,6 +79,7 @@ local out = {done}
 if tonumber(ARGV[4]) == 0 or redis.call("EXISTS", KEYS[7]) == 1 then
 	return out
 end
+local rec = {ARGV[6], done}
 for _ = 1, tonumber(ARGV[4]) do
 	local id = redis.call("RPOPLPUSH", KEYS[6], KEYS[1])
 	if not id then
@@ -69,11 +93,13 @@ for _ = 1, tonumber(ARGV[4]) do
 		redis.call("ZADD", KEYS[2], ARGV[5], id)
 		table.insert(out, id)
 		table.insert(out, msg)
+		table.insert(rec, id)
 	else
 		-- An ID without a task (deleted under it): nothing to run.
 		redis.call("LREM", KEYS[1], 1, id)
 	end
 end
+redis.call("SET", KEYS[8], cjson.encode(rec), "EX", 300)
 return out`)
 
 // failScript moves a failed task from active to the retry set (scored by
