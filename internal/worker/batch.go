@@ -31,6 +31,9 @@ import (
 // retries, recovers the tasks of a worker that died (their lease runs out)
 // and cleans expired completed tasks; the dashboard shows the batch
 // fetcher's tasks as active and their outcomes in the queue's counters.
+// While Redis fails, every call is made again until it answers (for up to a
+// lease's length); a call that took tasks is answered again with the same
+// tasks, never repeated (see cycleScript).
 //
 // What a handler sees is what asynq's server gives it: a deadline from the
 // task's timeout, its ID, queue and retries through internal/taskinfo, its
