@@ -92,7 +92,6 @@ type batchTask struct {
 
 // batchFetcher is the batch fetcher of one queue.
 type batchFetcher struct {
-	queue      queues.Queue
 	keys       batchKeys
 	rdb        redis.UniversalClient
 	handler    asynq.Handler
@@ -137,7 +136,7 @@ type batchFetcher struct {
 
 func newBatchFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler, poll time.Duration, logger *slog.Logger) *batchFetcher {
 	b := &batchFetcher{
-		queue: q, keys: keysOf(q.Name), rdb: rdb, handler: h, slots: q.BatchSlots(), poll: poll,
+		keys: keysOf(q.Name), rdb: rdb, handler: h, slots: q.BatchSlots(), poll: poll,
 		retryDelay: retryDelay(q), isFailure: isFailure, logger: logger.With("queue", q.Name),
 		inflight: map[*batchTask]struct{}{},
 		quit:     make(chan struct{}), fetchDone: make(chan struct{}),
