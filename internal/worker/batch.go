@@ -129,6 +129,7 @@ type batchFetcher struct {
 	finishDone chan struct{}
 	leaseQuit  chan struct{}
 	leaseDone  chan struct{}
+	cancelDone chan struct{}
 	workers    sync.WaitGroup
 	started    atomic.Bool
 	lastErrLog atomic.Int64
@@ -141,7 +142,7 @@ func newBatchFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler,
 		inflight: map[*batchTask]struct{}{},
 		quit:     make(chan struct{}), fetchDone: make(chan struct{}),
 		finishQuit: make(chan struct{}), finishDone: make(chan struct{}),
-		leaseQuit: make(chan struct{}), leaseDone: make(chan struct{}),
+		leaseQuit: make(chan struct{}), leaseDone: make(chan struct{}), cancelDone: make(chan struct{}),
 		leaseFor: leaseDuration, leaseEvery: leaseEvery,
 	}
 	b.record = b.keys.prefix + "batch:" + randomID()
@@ -165,6 +166,7 @@ func (b *batchFetcher) start() {
 	go b.fetchLoop()
 	go b.finishLoop()
 	go b.leaseLoop()
+	go b.cancelLoop()
 }
 
 // stop takes no more tasks; it returns once the fetch loop has ended.
@@ -207,6 +209,7 @@ func (b *batchFetcher) shutdown(timeout time.Duration) {
 	<-b.finishDone
 	close(b.leaseQuit)
 	<-b.leaseDone
+	<-b.cancelDone
 }
 
 // abandon returns the tasks still running to their queue and ends their
@@ -645,6 +648,37 @@ func (b *batchFetcher) leaseLoop() {
 // randomID names a batch fetcher.
 func randomID() string {
 	return strconv.FormatUint(rand.Uint64(), 36)
+}
+
+// cancelChannel is where asynq's Inspector.CancelProcessing (the
+// dashboard's Cancel on an active task) publishes the task's ID.
+const cancelChannel = "asynq:cancel"
+
+// cancelLoop ends the context of a running task the dashboard cancels, as
+// asynq's server does: the handler sees it cancelled, and the attempt ends
+// as a failure (retried, or archived on its last attempt).
+func (b *batchFetcher) cancelLoop() {
+	defer close(b.cancelDone)
+	sub := b.rdb.Subscribe(context.Background(), cancelChannel)
+	defer sub.Close()
+	msgs := sub.Channel()
+	for {
+		select {
+		case <-b.leaseQuit:
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			b.mu.Lock()
+			for t := range b.inflight {
+				if t.msg.ID == m.Payload && !t.ended {
+					t.cancel()
+				}
+			}
+			b.mu.Unlock()
+		}
+	}
 }
 
 // logErr logs a Redis failure at most once every 10 s: the fetch loop

@@ -534,3 +534,54 @@ func TestBatchFetcherRidesOutRedisOutage(t *testing.T) {
 		t.Errorf("%d tasks ran, want %d", len(runs), n)
 	}
 }
+
+// Cancel on the dashboard (asynq's Inspector.CancelProcessing) reaches a
+// task the batch fetcher runs: its handler sees its context cancelled and
+// the attempt is retried, as under asynq's server.
+func TestBatchFetcherTaskCancelled(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "cancelq", Concurrency: 12, MaxRetry: 2, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second}
+	started := make(chan struct{})
+	cancelled := make(chan error, 1)
+	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		close(started)
+		select {
+		case <-ctx.Done():
+			cancelled <- ctx.Err()
+			return ctx.Err()
+		case <-time.After(20 * time.Second):
+			return nil
+		}
+	})
+	info, err := asynq.NewClientFromRedisClient(r.Client).Enqueue(asynq.NewTask("test:long", nil), q.Options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.start()
+	defer b.shutdown(5 * time.Second)
+	<-started
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	// The subscription may not be up the instant the task starts: ask
+	// until the handler hears it.
+	testenv.WaitFor(t, 10*time.Second, "the handler to see the cancellation", func() bool {
+		if err := insp.CancelProcessing(info.ID); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-cancelled:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("handler's context ended with %v", err)
+			}
+			return true
+		case <-time.After(100 * time.Millisecond):
+			return false
+		}
+	})
+	got := testenv.WaitTask(t, insp, q.Name, info.ID, 10*time.Second, testenv.InState(asynq.TaskStateRetry))
+	if got.Retried != 1 || !strings.Contains(got.LastErr, "context canceled") {
+		t.Errorf("cancelled task: retried %d, last error %q; want 1, context canceled", got.Retried, got.LastErr)
+	}
+}
