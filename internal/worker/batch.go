@@ -84,6 +84,8 @@ type batchTask struct {
 	err    error
 	// leaseUntil is the lease's end as last written, in unix nanoseconds.
 	leaseUntil atomic.Int64
+	// started and deadline are when the attempt began and must end.
+	started, deadline time.Time
 	// ended is set (under batchFetcher.mu) when the handler has returned;
 	// abandoned when shutdown returned the task to its queue while its
 	// handler still ran.
@@ -104,6 +106,10 @@ type batchFetcher struct {
 	// tests).
 	leaseFor, leaseEvery time.Duration
 
+	// identity names the fetcher among the servers on the dashboard
+	// (batchstate.go); queueName is its queue.
+	identity  serverIdentity
+	queueName string
 	// record is the key of this fetcher's last call that took tasks (see
 	// cycleScript); calls counts its calls.
 	record string
@@ -145,7 +151,9 @@ func newBatchFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler,
 		leaseQuit: make(chan struct{}), leaseDone: make(chan struct{}), cancelDone: make(chan struct{}),
 		leaseFor: leaseDuration, leaseEvery: leaseEvery,
 	}
-	b.record = b.keys.prefix + "batch:" + randomID()
+	id := randomID()
+	b.record = b.keys.prefix + "batch:" + id
+	b.identity, b.queueName = newServerIdentity("batch-"+id), q.Name
 	b.quitCtx, b.quitCancel = context.WithCancel(context.Background())
 	b.tokens = make(chan struct{}, b.slots)
 	b.work = make(chan *batchTask, b.slots)
@@ -356,9 +364,9 @@ func (b *batchFetcher) cycleArgs(done []*batchTask, n int, now, until time.Time,
 // begin makes the attempt's context: the task's deadline, and what
 // taskinfo tells the handler.
 func (b *batchFetcher) begin(msg *taskMsg, now, leaseUntil time.Time) *batchTask {
-	t := &batchTask{msg: msg}
+	t := &batchTask{msg: msg, started: now, deadline: deadlineOf(msg, now)}
 	t.leaseUntil.Store(leaseUntil.UnixNano())
-	ctx, cancel := context.WithDeadline(context.Background(), deadlineOf(msg, now))
+	ctx, cancel := context.WithDeadline(context.Background(), t.deadline)
 	t.ctx = taskinfo.With(ctx, &taskinfo.Info{
 		ID: msg.ID, Queue: msg.Queue, Retried: msg.Retried, MaxRetry: msg.Retry,
 		Result: resultWriter{ctx: ctx, rdb: b.rdb, key: b.keys.taskPrefix + msg.ID},
@@ -602,23 +610,35 @@ func (b *batchFetcher) write(ctx context.Context, call func(context.Context) err
 
 // leaseLoop extends the leases of the running tasks, and ends the attempts
 // whose lease ran out (Redis was out of reach): asynq's recoverer retries
-// those.
+// those. With every pass it writes the fetcher's records for the
+// dashboard, and it removes them at shutdown.
 func (b *batchFetcher) leaseLoop() {
 	defer close(b.leaseDone)
 	tick := time.NewTicker(b.leaseEvery)
 	defer tick.Stop()
+	b.showState(nil)
 	for {
 		select {
 		case <-b.leaseQuit:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := b.clearState(ctx); err != nil {
+				b.logErr("removing the batch fetcher's records from the dashboard failed (they expire)", err)
+			}
 			return
 		case <-tick.C:
 		}
 		b.mu.Lock()
 		ts := make([]*batchTask, 0, len(b.inflight))
+		var running []*batchTask
 		for t := range b.inflight {
 			ts = append(ts, t)
+			if !t.ended {
+				running = append(running, t)
+			}
 		}
 		b.mu.Unlock()
+		b.showState(running)
 		if len(ts) == 0 {
 			continue
 		}
@@ -642,6 +662,16 @@ func (b *batchFetcher) leaseLoop() {
 		if err != nil {
 			b.logErr("extending the running tasks' leases failed", err)
 		}
+	}
+}
+
+// showState writes the fetcher's records for the dashboard, valid for two
+// passes of leaseLoop.
+func (b *batchFetcher) showState(running []*batchTask) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.leaseEvery)
+	defer cancel()
+	if err := b.writeState(ctx, running, 2*b.leaseEvery); err != nil {
+		b.logErr("writing the batch fetcher's records for the dashboard failed", err)
 	}
 }
 

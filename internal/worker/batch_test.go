@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -583,5 +584,68 @@ func TestBatchFetcherTaskCancelled(t *testing.T) {
 	got := testenv.WaitTask(t, insp, q.Name, info.ID, 10*time.Second, testenv.InState(asynq.TaskStateRetry))
 	if got.Retried != 1 || !strings.Contains(got.LastErr, "context canceled") {
 		t.Errorf("cancelled task: retried %d, last error %q; want 1, context canceled", got.Retried, got.LastErr)
+	}
+}
+
+// The dashboard lists the batch fetcher among the servers, with its slots
+// and its running tasks (when each started, its deadline), and no longer
+// once it has stopped.
+func TestBatchFetcherOnTheDashboard(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := queues.Queue{Name: "shown", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second}
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	started.Add(3)
+	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		started.Done()
+		<-release
+		return nil
+	})
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for range 3 {
+		if _, err := c.Enqueue(asynq.NewTask("test:shown", []byte(`{"n":1}`)), q.Options()...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.leaseEvery = 200 * time.Millisecond
+	b.start()
+	waitGroup(t, &started, 10*time.Second)
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	var mine *asynq.ServerInfo
+	testenv.WaitFor(t, 5*time.Second, "the batch fetcher listed with its three tasks", func() bool {
+		servers, err := insp.Servers()
+		if err != nil {
+			t.Fatalf("the dashboard's server list fails: %v", err)
+		}
+		for _, s := range servers {
+			if s.ID == b.identity.id && len(s.ActiveWorkers) == 3 {
+				mine = s
+				return true
+			}
+		}
+		return false
+	})
+	if mine.Concurrency != q.BatchSlots() || mine.Queues[q.Name] != 1 || mine.Status != "active" || mine.PID != os.Getpid() {
+		t.Errorf("server as listed: %+v", mine)
+	}
+	for _, w := range mine.ActiveWorkers {
+		if w.TaskType != "test:shown" || w.Queue != q.Name || string(w.TaskPayload) != `{"n":1}` ||
+			time.Since(w.Started) > 10*time.Second || w.Deadline.Sub(w.Started) < 59*time.Second {
+			t.Errorf("running task as listed: %+v", w)
+		}
+	}
+	close(release)
+	b.shutdown(5 * time.Second)
+	servers, err := insp.Servers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range servers {
+		if s.ID == b.identity.id {
+			t.Errorf("the stopped batch fetcher is still listed: %+v", s)
+		}
 	}
 }
