@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -44,4 +45,19 @@ func WaitTask(t testing.TB, insp *asynq.Inspector, queue, id string, within time
 // InState is a WaitTask condition: the task is in state.
 func InState(state asynq.TaskState) func(*asynq.TaskInfo) bool {
 	return func(info *asynq.TaskInfo) bool { return info.State == state }
+}
+
+// WaitGroup waits for wg, and fails the test when within passes first.
+func WaitGroup(t testing.TB, wg *sync.WaitGroup, within time.Duration) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(within):
+		t.Fatalf("not done within %v", within)
+	}
 }

@@ -342,6 +342,11 @@ func (b *batchFetcher) cycle(ctx context.Context, done []*batchTask, n int, now 
 		}
 		got = append(got, b.begin(msg, now, until))
 	}
+	b.mu.Lock()
+	for _, t := range got {
+		b.inflight[t] = struct{}{}
+	}
+	b.mu.Unlock()
 	return completed, got, nil
 }
 
@@ -362,7 +367,7 @@ func (b *batchFetcher) cycleArgs(done []*batchTask, n int, now, until time.Time,
 }
 
 // begin makes the attempt's context: the task's deadline, and what
-// taskinfo tells the handler.
+// taskinfo tells the handler. The caller adds it to inflight.
 func (b *batchFetcher) begin(msg *taskMsg, now, leaseUntil time.Time) *batchTask {
 	t := &batchTask{msg: msg, started: now, deadline: deadlineOf(msg, now)}
 	t.leaseUntil.Store(leaseUntil.UnixNano())
@@ -372,9 +377,6 @@ func (b *batchFetcher) begin(msg *taskMsg, now, leaseUntil time.Time) *batchTask
 		Result: resultWriter{ctx: ctx, rdb: b.rdb, key: b.keys.taskPrefix + msg.ID},
 	})
 	t.cancel = cancel
-	b.mu.Lock()
-	b.inflight[t] = struct{}{}
-	b.mu.Unlock()
 	return t
 }
 
@@ -506,14 +508,15 @@ func (b *batchFetcher) finish(batch []*batchTask) {
 	}
 	now := time.Now()
 	var done []*batchTask
+	b.mu.Lock()
+	for _, t := range batch {
+		delete(b.inflight, t)
+	}
+	b.mu.Unlock()
 	for _, t := range batch {
 		t.cancel()
-		b.mu.Lock()
-		abandoned := t.abandoned
-		delete(b.inflight, t)
-		b.mu.Unlock()
 		switch {
-		case abandoned:
+		case t.abandoned: // set before the task left inflight
 			// Back in its queue already.
 		case now.UnixNano() > t.leaseUntil.Load():
 			// As asynq's server: a task whose lease ran out is the

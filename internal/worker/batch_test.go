@@ -70,13 +70,8 @@ func batchCases() []batchCase {
 func TestBatchFetcherMatchesAsynq(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mk := func(name string) queues.Queue {
-		// Backoff of 1 s exactly: BackoffBase 1 s draws no jitter.
-		return queues.Queue{Name: name, Concurrency: 12, MaxRetry: 2, Timeout: 30 * time.Second,
-			BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
-	}
-	qa, qb := mk("viaasynq"), mk("viabatch")
+	// Backoff of 1 s exactly: BackoffBase 1 s draws no jitter.
+	qa, qb := wideQueue("viaasynq", 2, time.Hour), wideQueue("viabatch", 2, time.Hour)
 	cases := batchCases()
 	var mu sync.Mutex
 	seen := map[string]string{} // queue/id → what taskinfo told the handler
@@ -120,9 +115,9 @@ func TestBatchFetcherMatchesAsynq(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()
-	b := newBatchFetcher(qb, r.Client, handler, 20*time.Millisecond, logger)
+	b := testFetcher(qb, r.Client, handler)
 	b.start()
-	waitGroup(t, &ran, 20*time.Second)
+	testenv.WaitGroup(t, &ran, 20*time.Second)
 	b.shutdown(5 * time.Second)
 	srv.Shutdown()
 
@@ -178,27 +173,12 @@ func describe(i *asynq.TaskInfo) string {
 		i.State, i.Retried, i.MaxRetry, i.LastErr, i.Result, i.Retention, !i.CompletedAt.IsZero(), !i.LastFailedAt.IsZero())
 }
 
-func waitGroup(t *testing.T, wg *sync.WaitGroup, within time.Duration) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(within):
-		t.Fatalf("not done within %v", within)
-	}
-}
-
 // A long task keeps its lease: the batch fetcher extends it while the
 // handler runs, so asynq's recoverer never takes the task from under it.
 func TestBatchFetcherExtendsLeases(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "leases", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second}
+	q := wideQueue("leases", 1, 0)
 	release := make(chan struct{})
 	started := make(chan struct{})
 	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
@@ -211,7 +191,7 @@ func TestBatchFetcherExtendsLeases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, r.Client, h)
 	b.leaseFor, b.leaseEvery = 2*time.Second, 200*time.Millisecond
 	b.start()
 	<-started
@@ -250,8 +230,7 @@ func TestBatchFetcherExtendsLeases(t *testing.T) {
 func TestBatchFetcherHonoursPause(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "paused", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second}
+	q := wideQueue("paused", 1, 0)
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	c := asynq.NewClientFromRedisClient(r.Client)
 	if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID("x"), asynq.Retention(time.Hour))...); err != nil {
@@ -265,7 +244,7 @@ func TestBatchFetcherHonoursPause(t *testing.T) {
 		ran <- struct{}{}
 		return nil
 	})
-	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, r.Client, h)
 	b.start()
 	defer b.shutdown(5 * time.Second)
 	select {
@@ -328,15 +307,9 @@ func TestTaskMessageRoundTrip(t *testing.T) {
 func TestBatchFetcherTasksOutliveIt(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "orphans", Concurrency: 12, MaxRetry: 3, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
-	c := asynq.NewClientFromRedisClient(r.Client)
+	q := wideQueue("orphans", 3, time.Hour)
 	const n = 30
-	for i := range n {
-		if _, err := c.Enqueue(asynq.NewTask("test:work", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("w%02d", i)))...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	enqueueNamed(t, r, q, "test:work", "w%02d", n)
 	var mu sync.Mutex
 	runs := map[string]int{}
 	done, stuck := map[string]bool{}, map[string]bool{}
@@ -362,10 +335,10 @@ func TestBatchFetcherTasksOutliveIt(t *testing.T) {
 		return nil
 	})
 	own := redis.NewClient(r.Client.Options())
-	b := newBatchFetcher(q, own, first, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, own, first)
 	b.leaseFor, b.leaseEvery = 2*time.Second, 200*time.Millisecond
 	b.start()
-	waitGroup(t, &allStuck, 20*time.Second)
+	testenv.WaitGroup(t, &allStuck, 20*time.Second)
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	testenv.WaitFor(t, 10*time.Second, "the ten tasks done to be recorded", func() bool {
 		info, err := insp.GetQueueInfo(q.Name)
@@ -430,16 +403,9 @@ func TestBatchFetcherTasksOutliveIt(t *testing.T) {
 func TestRepeatedCycleTakesNoMoreTasks(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "replay", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second}
-	c := asynq.NewClientFromRedisClient(r.Client)
-	for i := range 5 {
-		if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("r%d", i)))...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b := newBatchFetcher(q, r.Client, asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil }),
-		time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	q := wideQueue("replay", 1, 0)
+	enqueueNamed(t, r, q, "test:x", "r%d", 5)
+	b := testFetcher(q, r.Client, asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil }))
 	now := time.Now()
 	call := func(n int, number int64) []string {
 		keys, args := b.cycleArgs(nil, n, now, now.Add(time.Minute), number)
@@ -476,15 +442,9 @@ func TestBatchFetcherRidesOutRedisOutage(t *testing.T) {
 	opts.Addr = proxy.Addr()
 	through := redis.NewClient(&opts)
 	t.Cleanup(func() { through.Close() })
-	q := queues.Queue{Name: "outage", Concurrency: 12, MaxRetry: 3, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second, Retention: time.Hour}
-	c := asynq.NewClientFromRedisClient(r.Client)
+	q := wideQueue("outage", 3, time.Hour)
 	const n = 300
-	for i := range n {
-		if _, err := c.Enqueue(asynq.NewTask("test:x", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("o%03d", i)))...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	enqueueNamed(t, r, q, "test:x", "o%03d", n)
 	var mu sync.Mutex
 	runs := map[string]int{}
 	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
@@ -495,7 +455,7 @@ func TestBatchFetcherRidesOutRedisOutage(t *testing.T) {
 		mu.Unlock()
 		return nil
 	})
-	b := newBatchFetcher(q, through, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, through, h)
 	b.start()
 	defer b.shutdown(5 * time.Second)
 	testenv.WaitFor(t, 20*time.Second, "a quarter of the tasks to run", func() bool {
@@ -542,8 +502,7 @@ func TestBatchFetcherRidesOutRedisOutage(t *testing.T) {
 func TestBatchFetcherTaskCancelled(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "cancelq", Concurrency: 12, MaxRetry: 2, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second}
+	q := wideQueue("cancelq", 2, 0)
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
 	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
@@ -560,7 +519,7 @@ func TestBatchFetcherTaskCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, r.Client, h)
 	b.start()
 	defer b.shutdown(5 * time.Second)
 	<-started
@@ -593,8 +552,7 @@ func TestBatchFetcherTaskCancelled(t *testing.T) {
 func TestBatchFetcherOnTheDashboard(t *testing.T) {
 	t.Parallel()
 	r := testenv.NewRedis(t)
-	q := queues.Queue{Name: "shown", Concurrency: 12, MaxRetry: 1, Timeout: time.Minute,
-		BackoffBase: time.Second, BackoffCap: time.Second}
+	q := wideQueue("shown", 1, 0)
 	release := make(chan struct{})
 	var started sync.WaitGroup
 	started.Add(3)
@@ -609,10 +567,10 @@ func TestBatchFetcherOnTheDashboard(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := newBatchFetcher(q, r.Client, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := testFetcher(q, r.Client, h)
 	b.leaseEvery = 200 * time.Millisecond
 	b.start()
-	waitGroup(t, &started, 10*time.Second)
+	testenv.WaitGroup(t, &started, 10*time.Second)
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	var mine *asynq.ServerInfo
 	testenv.WaitFor(t, 5*time.Second, "the batch fetcher listed with its three tasks", func() bool {
@@ -646,6 +604,30 @@ func TestBatchFetcherOnTheDashboard(t *testing.T) {
 	for _, s := range servers {
 		if s.ID == b.identity.id {
 			t.Errorf("the stopped batch fetcher is still listed: %+v", s)
+		}
+	}
+}
+
+// wideQueue is a queue of 12 slots, 10 of them the batch fetcher's, whose
+// retries wait 1 s.
+func wideQueue(name string, maxRetry int, retention time.Duration) queues.Queue {
+	return queues.Queue{Name: name, Concurrency: 12, MaxRetry: maxRetry, Timeout: time.Minute,
+		BackoffBase: time.Second, BackoffCap: time.Second, Retention: retention}
+}
+
+// testFetcher is q's batch fetcher over rdb, polling every 20 ms.
+func testFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler) *batchFetcher {
+	return newBatchFetcher(q, rdb, h, 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// enqueueNamed enqueues n tasks of kind to q, the i-th with the ID
+// fmt.Sprintf(idFormat, i).
+func enqueueNamed(t *testing.T, r *testenv.Redis, q queues.Queue, kind, idFormat string, n int) {
+	t.Helper()
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for i := range n {
+		if _, err := c.Enqueue(asynq.NewTask(kind, nil), append(q.Options(), asynq.TaskID(fmt.Sprintf(idFormat, i)))...); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

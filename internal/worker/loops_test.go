@@ -55,7 +55,7 @@ func TestConcurrencyIsExactAcrossLoops(t *testing.T) {
 			enqueue(t, c, q, "test:slow")
 		}
 		m, stop := startStoppable(t, r, []queues.Queue{q}, map[string]asynq.Handler{"test:slow": slow})
-		waitGroup(t, &done, 30*time.Second)
+		testenv.WaitGroup(t, &done, 30*time.Second)
 		stop()
 		if got := peak.Load(); got != int32(tt.concurrency) {
 			t.Errorf("%d servers and %d batch slots sharing concurrency %d: peak %d tasks at once, want exactly %d", q.Loops(), q.BatchSlots(), tt.concurrency, got, tt.concurrency)
@@ -133,7 +133,7 @@ func shutdownAcrossLoops(t *testing.T, concurrency, loops int) {
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitGroup(t, &started, 10*time.Second)
+	testenv.WaitGroup(t, &started, 10*time.Second)
 	w.Shutdown()
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	for _, id := range long {

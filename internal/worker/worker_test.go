@@ -104,22 +104,12 @@ func TestConcurrencyIsExactPerQueue(t *testing.T) {
 	for range 20 {
 		enqueue(t, c, q, "test:slow")
 	}
-	waitGroup(t, &done, 30*time.Second)
+	testenv.WaitGroup(t, &done, 30*time.Second)
 	if got := peak.Load(); got != 2 {
 		t.Fatalf("peak concurrency on a queue of concurrency 2 = %d, want exactly 2", got)
 	}
 }
 
-func waitGroup(t *testing.T, wg *sync.WaitGroup, within time.Duration) {
-	t.Helper()
-	ch := make(chan struct{})
-	go func() { wg.Wait(); close(ch) }()
-	select {
-	case <-ch:
-	case <-time.After(within):
-		t.Fatal("tasks did not finish in time")
-	}
-}
 
 // The failure policy holds on a queue served by one asynq server and on a
 // wide one, whose tasks the batch fetcher and the asynq server share.
