@@ -110,7 +110,6 @@ func TestConcurrencyIsExactPerQueue(t *testing.T) {
 	}
 }
 
-
 // The failure policy holds on a queue served by one asynq server and on a
 // wide one, whose tasks the batch fetcher and the asynq server share.
 func TestFailurePolicy(t *testing.T) {
