@@ -39,9 +39,13 @@ import (
 // task's timeout, its ID, queue and retries through internal/taskinfo, its
 // result writer, a failed attempt retried after the worker's retry delay or
 // archived when its retries are spent or it is permanent, a panic made an
-// error. One difference: a handler that ignores its context keeps its slot
-// until it returns (asynq frees the slot at the deadline and lets the
-// handler run on beside the next task).
+// error. A handler that ignores its context is given up on as asynq's
+// server does, only later: asynq ends the attempt the moment its context
+// ends (deadline, or the dashboard's Cancel); the batch fetcher leaves the
+// handler a lease pass (5 to 10 s) to return, then ends the attempt with
+// the context's error (retried, or archived on its last attempt) and gives
+// its slot to a new goroutine; the handler runs on, and what it returns is
+// not written.
 
 const (
 	// leaseDuration and leaseEvery are asynq's: a running task's lease is
@@ -86,10 +90,14 @@ type batchTask struct {
 	leaseUntil atomic.Int64
 	// started and deadline are when the attempt began and must end.
 	started, deadline time.Time
-	// ended is set (under batchFetcher.mu) when the handler has returned;
-	// abandoned when shutdown returned the task to its queue while its
-	// handler still ran.
+	// ended is set (under batchFetcher.mu) when the handler has returned
+	// or the attempt was given up on; abandoned when shutdown returned the
+	// task to its queue while its handler still ran.
 	ended, abandoned bool
+	// overdue is set (under batchFetcher.mu) by the lease pass that found
+	// the attempt's context ended and its handler still running; givenUp
+	// by the next one, which ends the attempt in the handler's stead.
+	overdue, givenUp bool
 }
 
 // batchFetcher is the batch fetcher of one queue.
@@ -411,15 +419,56 @@ func (w resultWriter) Write(data []byte) (int, error) {
 	return len(data), nil
 }
 
-// run is one slot: it runs the tasks handed to it, one at a time.
+// run is one slot: it runs the tasks handed to it, one at a time. Once
+// the attempt it runs was given up on (giveUp), another goroutine has its
+// slot: it ends when the handler returns.
 func (b *batchFetcher) run() {
 	defer b.workers.Done()
 	for t := range b.work {
-		t.err = b.perform(t)
+		err := b.perform(t)
 		b.mu.Lock()
-		t.ended = true
+		givenUp := t.givenUp
+		if !givenUp {
+			t.err, t.ended = err, true
+		}
 		b.mu.Unlock()
+		if givenUp {
+			b.logger.Warn("handler returned after its attempt was given up on: its outcome is not written", "task_id", t.msg.ID, "kind", t.msg.Type, "error", err)
+			return
+		}
 		b.results <- t
+	}
+}
+
+// giveUp ends the attempts whose context ended (deadline, or the
+// dashboard's Cancel) a lease pass ago while their handlers still run, as
+// failed with the context's error, and gives each its slot back on a new
+// goroutine. It is called by each lease pass.
+func (b *batchFetcher) giveUp() {
+	var ts []*batchTask
+	b.mu.Lock()
+	for t := range b.inflight {
+		switch {
+		case t.ended || t.ctx.Err() == nil:
+		case t.overdue:
+			t.givenUp, t.ended, t.err = true, true, t.ctx.Err()
+			ts = append(ts, t)
+			// Counted before the handler can return and its goroutine
+			// end, so that shutdown's wait never sees the slots at zero
+			// in between.
+			b.workers.Add(1)
+		default:
+			t.overdue = true
+		}
+	}
+	b.mu.Unlock()
+	for _, t := range ts {
+		b.logger.Error("handler ignored the end of its context: attempt ended as failed, its slot given to the next task", "task_id", t.msg.ID, "kind", t.msg.Type, "error", t.err, "started", t.started, "deadline", t.deadline)
+		go b.run()
+		select {
+		case b.results <- t:
+		case <-b.finishDone: // shutting down: its lease runs out, the recoverer retries it
+		}
 	}
 }
 
@@ -642,6 +691,7 @@ func (b *batchFetcher) leaseLoop() {
 		}
 		b.mu.Unlock()
 		b.showState(running)
+		b.giveUp()
 		if len(ts) == 0 {
 			continue
 		}

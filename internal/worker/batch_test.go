@@ -546,6 +546,76 @@ func TestBatchFetcherTaskCancelled(t *testing.T) {
 	}
 }
 
+// A handler that ignores its context past its deadline is given up on, as
+// under asynq's server: its attempt ends as failed with the deadline's
+// error (retried), its slot runs the next tasks, and what it returns later
+// is not written. Ten such handlers fill every slot; thirty tasks behind
+// them still run, never more than the slots at once.
+func TestBatchFetcherGivesUpOnHandlersIgnoringTheirContext(t *testing.T) {
+	t.Parallel()
+	r := testenv.NewRedis(t)
+	q := wideQueue("stuckq", 2, time.Hour)
+	release := make(chan struct{})
+	var stuck, quick sync.WaitGroup
+	stuck.Add(q.BatchSlots())
+	quick.Add(30)
+	var mu sync.Mutex
+	var running, most int
+	h := asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		if task.Type() == "test:stuck" {
+			stuck.Done()
+			<-release // deaf to ctx
+			return nil
+		}
+		mu.Lock()
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		mu.Lock()
+		running--
+		mu.Unlock()
+		quick.Done()
+		return nil
+	})
+	c := asynq.NewClientFromRedisClient(r.Client)
+	for i := range q.BatchSlots() {
+		if _, err := c.Enqueue(asynq.NewTask("test:stuck", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("stuck-%d", i)), asynq.Timeout(time.Second))...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := testFetcher(q, r.Client, h)
+	b.leaseEvery = 200 * time.Millisecond
+	b.start()
+	testenv.WaitGroup(t, &stuck, 10*time.Second)
+	enqueueNamed(t, r, q, "test:quick", "quick-%d", 30)
+	testenv.WaitGroup(t, &quick, 20*time.Second)
+	if most > q.BatchSlots() {
+		t.Errorf("%d quick tasks ran at once beside the stuck handlers, want at most %d (the slots)", most, q.BatchSlots())
+	}
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	for i := range q.BatchSlots() {
+		got := testenv.WaitTask(t, insp, q.Name, fmt.Sprintf("stuck-%d", i), 10*time.Second, testenv.InState(asynq.TaskStateRetry))
+		if got.Retried != 1 || !strings.Contains(got.LastErr, "context deadline exceeded") {
+			t.Errorf("stuck task %s: retried %d, last error %q; want 1, context deadline exceeded", got.ID, got.Retried, got.LastErr)
+		}
+	}
+	close(release) // they return nil now: not written
+	b.shutdown(5 * time.Second)
+	for i := range q.BatchSlots() {
+		got, err := insp.GetTaskInfo(q.Name, fmt.Sprintf("stuck-%d", i))
+		if err != nil || got.State != asynq.TaskStateRetry {
+			t.Errorf("stuck task %d after its handler returned: %v, %v; want still retry", i, got, err)
+		}
+	}
+	for i := range 30 {
+		got, err := insp.GetTaskInfo(q.Name, fmt.Sprintf("quick-%d", i))
+		if err != nil || got.State != asynq.TaskStateCompleted {
+			t.Errorf("quick task %d: %v, %v; want completed", i, got, err)
+		}
+	}
+}
+
 // The dashboard lists the batch fetcher among the servers, with its slots
 // and its running tasks (when each started, its deadline), and no longer
 // once it has stopped.
