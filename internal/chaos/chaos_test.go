@@ -66,18 +66,30 @@ func TestChaos(t *testing.T) {
 			h.standin.SetDown(false)
 		}},
 	}
+	// Each scenario runs twice: on the catalogue's queues (an asynq
+	// server each), and on queues wide enough to be served by the batch
+	// fetcher.
 	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, recipients, rate, short)
-			h.start()
-			time.Sleep(500 * time.Millisecond)
-			h.optOutSome()
-			sc.run(h)
-			ended := time.Now()
-			settle := h.waitSettled(ended, within)
-			h.check(h.report(sc.name, settle))
-		})
+		for _, w := range []struct {
+			suffix string
+			width  int
+		}{{"", 0}, {" (batch fetcher)", batchWidth}} {
+			name := sc.name + w.suffix
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t, recipients, rate, short, smsQueues(w.width))
+				h.start()
+				if w.width > 0 {
+					h.waitBatchFetchers(len(smsQueues(0)))
+				}
+				time.Sleep(500 * time.Millisecond)
+				h.optOutSome()
+				sc.run(h)
+				ended := time.Now()
+				settle := h.waitSettled(ended, within)
+				h.check(h.report(name, settle))
+			})
+		}
 	}
 	// The real binary, killed outright: its recovery runs at production
 	// intervals, so it is given the goal's 15 minutes in both forms.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,14 +46,26 @@ type intervals struct {
 	stuck, pass, settle time.Duration
 }
 
-// smsQueues are the queues a worker serving sms runs: sms and sms_bulk.
-var smsQueues = func() []queues.Queue {
+// smsQueues are the queues a worker serving sms runs, sms and sms_bulk, at
+// the catalogue's concurrency (one asynq server each) or at the given
+// width: a queue wider than queues.SingleLoopConcurrency is served mostly
+// by the worker's batch fetcher.
+func smsQueues(width int) []queues.Queue {
 	qs, err := queues.Select(queues.SMS)
 	if err != nil {
 		panic(err)
 	}
+	if width > 0 {
+		for i := range qs {
+			qs[i].Concurrency = width
+		}
+	}
 	return qs
-}()
+}
+
+// batchWidth is the sms queues' width in the scenarios run on the batch
+// fetcher: 22 of its 24 slots are the batch fetcher's.
+const batchWidth = 24
 
 var short = intervals{stuck: 3 * time.Second, pass: time.Second, settle: 2 * time.Second}
 
@@ -82,7 +95,7 @@ type harness struct {
 	blocked map[string]time.Time
 }
 
-func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harness {
+func newHarness(t *testing.T, recipients int, rate float64, iv intervals, qs []queues.Queue) *harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &harness{t: t, recipients: recipients, blocked: make(map[string]time.Time),
@@ -130,7 +143,7 @@ func newHarness(t *testing.T, recipients int, rate float64, iv intervals) *harne
 	worker.Handle(handlers, tasksms.KindSend, sender.Send)
 	worker.Handle(handlers, tasksms.KindDispatchCampaigns, disp.DispatchCampaigns)
 	h.worker, err = worker.New(worker.Config{
-		Redis: h.rdb.Client, Queues: smsQueues,
+		Redis: h.rdb.Client, Queues: qs,
 		Handlers:        handlers,
 		ShutdownTimeout: 2 * time.Second, Logger: h.logger, Metrics: metrics.New(),
 	})
@@ -211,6 +224,26 @@ func (h *harness) start() {
 	if _, err := h.client.Enqueue(task); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitBatchFetchers waits until the worker's batch fetchers, n of them,
+// are listed among the servers as the dashboard reads them.
+func (h *harness) waitBatchFetchers(n int) {
+	h.t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(h.rdb.Client)
+	testenv.WaitFor(h.t, 10*time.Second, fmt.Sprintf("%d batch fetchers listed", n), func() bool {
+		servers, err := insp.Servers()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		found := 0
+		for _, s := range servers {
+			if strings.HasPrefix(s.ID, "batch-") {
+				found++
+			}
+		}
+		return found == n
+	})
 }
 
 // optOutSome opts out every 50th recipient now, while the campaign goes
