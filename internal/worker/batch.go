@@ -445,6 +445,14 @@ func (b *batchFetcher) run() {
 // failed with the context's error, and gives each its slot back on a new
 // goroutine. It is called by each lease pass.
 func (b *batchFetcher) giveUp() {
+	// Not once shutdown has closed the slots' work (it returns the tasks
+	// still running to their queue itself); held until the new slots are
+	// counted, so that shutdown's wait for the slots starts after.
+	b.workMu.RLock()
+	if b.workClosed {
+		b.workMu.RUnlock()
+		return
+	}
 	var ts []*batchTask
 	b.mu.Lock()
 	for t := range b.inflight {
@@ -454,17 +462,19 @@ func (b *batchFetcher) giveUp() {
 			t.givenUp, t.ended, t.err = true, true, t.ctx.Err()
 			ts = append(ts, t)
 			// Counted before the handler can return and its goroutine
-			// end, so that shutdown's wait never sees the slots at zero
-			// in between.
+			// end.
 			b.workers.Add(1)
 		default:
 			t.overdue = true
 		}
 	}
 	b.mu.Unlock()
+	for range ts {
+		go b.run()
+	}
+	b.workMu.RUnlock()
 	for _, t := range ts {
 		b.logger.Error("handler ignored the end of its context: attempt ended as failed, its slot given to the next task", "task_id", t.msg.ID, "kind", t.msg.Type, "error", t.err, "started", t.started, "deadline", t.deadline)
-		go b.run()
 		select {
 		case b.results <- t:
 		case <-b.finishDone: // shutting down: its lease runs out, the recoverer retries it
