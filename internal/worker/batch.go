@@ -474,7 +474,7 @@ func (b *batchFetcher) giveUp() {
 	}
 	b.workMu.RUnlock()
 	for _, t := range ts {
-		b.logger.Error("handler ignored the end of its context: attempt ended as failed, its slot given to the next task", "task_id", t.msg.ID, "kind", t.msg.Type, "error", t.err, "started", t.started, "deadline", t.deadline)
+		b.logger.Error("handler did not return after its context ended: attempt ended as failed, its slot given to the next task", "task_id", t.msg.ID, "kind", t.msg.Type, "error", t.err, "started", t.started, "deadline", t.deadline)
 		select {
 		case b.results <- t:
 		case <-b.finishDone: // shutting down: its lease runs out, the recoverer retries it
