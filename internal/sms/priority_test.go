@@ -2,11 +2,8 @@ package sms
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/salonworks/jobs/internal/sms/outbox"
 	"github.com/salonworks/jobs/queues"
@@ -34,16 +31,9 @@ func TestConfirmationTakesTheNextTurn(t *testing.T) {
 	salon, _ := f.campaignWith(t, 2000)
 	f.setSender(t, salon, ownNumber, 20)
 	s := f.liveSender(t, 1)
-	// The limiter on a connection of its own, whose commands tell when
-	// the confirmation waited and which texts the Feeder took meanwhile.
-	turns := &turnLog{priority: PriorityKey(ownNumber)}
-	rdb := redis.NewClient(&redis.Options{Addr: f.rdb.Addr, DB: f.rdb.DB})
-	rdb.AddHook(turns)
-	t.Cleanup(func() { rdb.Close() })
-	l, err := NewLimiter(rdb, serviceSID, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Its commands tell when the confirmation waited and which texts the
+	// Feeder took meanwhile.
+	l, turns := f.watchedLimiter(t, 1, ownNumber)
 	s.Limiter = l
 	f.dispatchInLine(t, l)
 	// The fan-out put the campaign in line: no task in sms for it.
@@ -67,7 +57,7 @@ func TestConfirmationTakesTheNextTurn(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	waited, taken := turns.result()
+	waited, taken := turns.waits()
 	if waited != 1 {
 		t.Fatalf("the confirmation asked for a turn of %s %d times, want once", ownNumber, waited)
 	}
@@ -85,66 +75,4 @@ func TestConfirmationTakesTheNextTurn(t *testing.T) {
 		ahead++
 	}
 	t.Logf("%d campaign texts taken while the confirmation waited; %d reached the fake between its enqueue and itself", taken, ahead)
-}
-
-// turnLog watches a limiter's commands: a transactional text registering
-// as waiting for a sender (ZADD to its priority key) until it lets go
-// (ZREM), and the texts taken from the lines meanwhile.
-type turnLog struct {
-	priority string
-
-	mu      sync.Mutex
-	waiting bool
-	waited  int
-	taken   int
-}
-
-func (l *turnLog) result() (waited, taken int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.waited, l.taken
-}
-
-func (l *turnLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (l *turnLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
-func (l *turnLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		args := cmd.Args()
-		if cmd.Name() == "zrem" && len(args) > 1 && args[1] == l.priority {
-			l.mu.Lock()
-			l.waiting = false // from when it is asked: its turn is taken
-			l.mu.Unlock()
-		}
-		err := next(ctx, cmd)
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		switch {
-		case cmd.Name() == "zadd" && len(args) > 1 && args[1] == l.priority && err == nil:
-			l.waiting = true
-			l.waited++
-		case l.waiting && err == nil && takesFromLines(args):
-			if rows, err := cmd.(*redis.Cmd).Int64Slice(); err == nil {
-				l.taken += len(rows) / 2
-			}
-		}
-		return err
-	}
-}
-
-// takesFromLines reports whether args are a call of the script that takes
-// texts from the lines.
-func takesFromLines(args []any) bool {
-	if len(args) == 0 || (args[0] != "evalsha" && args[0] != "eval") {
-		return false
-	}
-	for _, a := range args {
-		if a == linesKey {
-			return true
-		}
-	}
-	return false
 }
