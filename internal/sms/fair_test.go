@@ -251,7 +251,7 @@ func (f *fixture) dispatchInLine(t testing.TB, l *Limiter) *Dispatcher {
 // 20/s. The first salon's 2,000-recipient campaign has the sender to
 // itself until the second's starts; from then on the Feeder hands the
 // sender's turns to both alike (the 200 after the second joined: equal
-// within 10 %), and the sender keeps its rate.
+// within 10 %), and the two together never go above the sender's rate.
 //
 // The shares are those of the turns handed out, read from the limiter's
 // commands: at the fake the first 200 texts after the second campaign
