@@ -95,9 +95,10 @@ type batchTask struct {
 	// task to its queue while its handler still ran.
 	ended, abandoned bool
 	// overdue is set (under batchFetcher.mu) by the lease pass that found
-	// the attempt's context ended and its handler still running; givenUp
-	// by the next one, which ends the attempt in the handler's stead.
-	overdue, givenUp bool
+	// the attempt's context ended and its handler still running; the next
+	// one ends the attempt in the handler's stead (giveUp), so a handler
+	// that returns to find its task ended was given up on.
+	overdue bool
 }
 
 // batchFetcher is the batch fetcher of one queue.
@@ -427,7 +428,7 @@ func (b *batchFetcher) run() {
 	for t := range b.work {
 		err := b.perform(t)
 		b.mu.Lock()
-		givenUp := t.givenUp
+		givenUp := t.ended
 		if !givenUp {
 			t.err, t.ended = err, true
 		}
@@ -459,7 +460,7 @@ func (b *batchFetcher) giveUp() {
 		switch {
 		case t.ended || t.ctx.Err() == nil:
 		case t.overdue:
-			t.givenUp, t.ended, t.err = true, true, t.ctx.Err()
+			t.ended, t.err = true, t.ctx.Err()
 			ts = append(ts, t)
 			// Counted before the handler can return and its goroutine
 			// end.
@@ -672,7 +673,8 @@ func (b *batchFetcher) write(ctx context.Context, call func(context.Context) err
 
 // leaseLoop extends the leases of the running tasks, and ends the attempts
 // whose lease ran out (Redis was out of reach): asynq's recoverer retries
-// those. With every pass it writes the fetcher's records for the
+// those. It gives up on handlers that did not return after their context
+// ended (giveUp). With every pass it writes the fetcher's records for the
 // dashboard, and it removes them at shutdown.
 func (b *batchFetcher) leaseLoop() {
 	defer close(b.leaseDone)

@@ -578,12 +578,7 @@ func TestBatchFetcherGivesUpOnHandlersIgnoringTheirContext(t *testing.T) {
 		quick.Done()
 		return nil
 	})
-	c := asynq.NewClientFromRedisClient(r.Client)
-	for i := range q.BatchSlots() {
-		if _, err := c.Enqueue(asynq.NewTask("test:stuck", nil), append(q.Options(), asynq.TaskID(fmt.Sprintf("stuck-%d", i)), asynq.Timeout(time.Second))...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	enqueueNamed(t, r, q, "test:stuck", "stuck-%d", q.BatchSlots(), asynq.Timeout(time.Second))
 	b := testFetcher(q, r.Client, h)
 	b.leaseEvery = 200 * time.Millisecond
 	b.start()
@@ -691,12 +686,12 @@ func testFetcher(q queues.Queue, rdb redis.UniversalClient, h asynq.Handler) *ba
 }
 
 // enqueueNamed enqueues n tasks of kind to q, the i-th with the ID
-// fmt.Sprintf(idFormat, i).
-func enqueueNamed(t *testing.T, r *testenv.Redis, q queues.Queue, kind, idFormat string, n int) {
+// fmt.Sprintf(idFormat, i), with q's options and then opts.
+func enqueueNamed(t *testing.T, r *testenv.Redis, q queues.Queue, kind, idFormat string, n int, opts ...asynq.Option) {
 	t.Helper()
 	c := asynq.NewClientFromRedisClient(r.Client)
 	for i := range n {
-		if _, err := c.Enqueue(asynq.NewTask(kind, nil), append(q.Options(), asynq.TaskID(fmt.Sprintf(idFormat, i)))...); err != nil {
+		if _, err := c.Enqueue(asynq.NewTask(kind, nil), append(append(q.Options(), opts...), asynq.TaskID(fmt.Sprintf(idFormat, i)))...); err != nil {
 			t.Fatal(err)
 		}
 	}
